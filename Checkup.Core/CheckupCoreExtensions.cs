@@ -1,0 +1,67 @@
+using Checkup.Core.Cloudinary;
+using Checkup.Core.Configuration;
+using Checkup.Core.Database;
+using Checkup.Core.Health;
+using Checkup.Core.Storage;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Checkup.Core;
+
+public static class CheckupCoreExtensions
+{
+    /// <summary>Everything that talks to PostgreSQL, storage and Cloudinary, with options validated at start.</summary>
+    public static IServiceCollection AddCheckupCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+        services.AddValidatedOptions<DatabaseOptions>(o =>
+        {
+            o.ConnectionString = configuration.GetConnectionString("Postgres");
+            configuration.GetSection("Database").Bind(o);
+        }, DatabaseOptions.Problem);
+        services.AddValidatedOptions<StorageOptions>(o =>
+        {
+            var section = configuration.GetSection("AzureWebJobsStorage");
+            o.ConnectionString = section.Value;
+            o.BlobServiceUri = Uri.TryCreate(section["blobServiceUri"], UriKind.Absolute, out var blob) ? blob : null;
+            o.QueueServiceUri = Uri.TryCreate(section["queueServiceUri"], UriKind.Absolute, out var queue) ? queue : null;
+            o.ClientId = section["clientId"];
+            configuration.GetSection("Storage").Bind(o);
+        }, StorageOptions.Problem);
+        services.AddValidatedOptions<CloudinaryOptions>(o =>
+        {
+            o.Url = configuration["CLOUDINARY_URL"];
+            configuration.GetSection("Cloudinary").Bind(o);
+        }, CloudinaryOptions.Problem);
+
+        // Built from the validated options, not read at registration: configuration can still change until the host is built.
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
+            .UseLoggerFactory(sp.GetService<ILoggerFactory>())
+            .Build());
+        services.AddSingleton<StorageClients>();
+        services.AddSingleton<HealthProbe>();
+        services.AddHostedService<StartupTasks>();
+        return services;
+    }
+
+    /// <summary>Options checked when the host starts, with a message that names the setting and its expected form.</summary>
+    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, Action<T> configure, Func<T, string?> problem)
+        where T : class
+    {
+        services.AddOptions<T>().Configure(configure).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>>(new ProblemValidator<T>(problem));
+        return services;
+    }
+}
+
+/// <summary>Turns a "what is wrong, in words" function into an options validator whose message names the setting.</summary>
+internal sealed class ProblemValidator<T>(Func<T, string?> problem) : IValidateOptions<T> where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options) =>
+        problem(options) is { } message ? ValidateOptionsResult.Fail(message) : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,49 @@
+using Checkup.Core.Configuration;
+using Checkup.Core.Database;
+using Checkup.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Checkup.Core;
+
+/// <summary>
+/// Applies migrations and creates the container and queues at start. A failure is logged, not fatal: the
+/// process must come up (the Functions host gives up after three failed starts) and report the problem through
+/// <c>/api/health</c>; requests that need the missing piece fail until it is back.
+/// </summary>
+internal sealed class StartupTasks(
+    IOptions<DatabaseOptions> database,
+    StorageClients storage,
+    ILogger<StartupTasks> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (database.Value.MigrateOnStart)
+        {
+            try
+            {
+                var applied = await Task.Run(() => Migrator.Apply(database.Value.ConnectionString!, logger), cancellationToken);
+                if (applied.Count > 0)
+                {
+                    logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
+                }
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Database migrations could not be applied at start; /api/health reports the database");
+            }
+        }
+
+        try
+        {
+            await storage.EnsureCreatedAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "The staging container or the image queues could not be created at start; /api/health reports storage");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,63 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Checkup.Core.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Checkup.Core.Storage;
+
+/// <summary>The staging container and the image queues, built once from <see cref="StorageOptions"/>.</summary>
+public sealed class StorageClients
+{
+    public StorageClients(IOptions<StorageOptions> options)
+    {
+        var o = options.Value;
+        var blobOptions = new BlobClientOptions();
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }; // what the Functions queue trigger reads
+        ConfigureRetries(blobOptions.Retry);
+        ConfigureRetries(queueOptions.Retry);
+
+        BlobServiceClient blobs;
+        QueueServiceClient queues;
+        if (!string.IsNullOrWhiteSpace(o.ConnectionString))
+        {
+            blobs = new BlobServiceClient(o.ConnectionString, blobOptions);
+            queues = new QueueServiceClient(o.ConnectionString, queueOptions);
+        }
+        else
+        {
+            TokenCredential credential = string.IsNullOrWhiteSpace(o.ClientId)
+                ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ClientId));
+            blobs = new BlobServiceClient(o.BlobServiceUri!, credential, blobOptions);
+            queues = new QueueServiceClient(o.QueueServiceUri!, credential, queueOptions);
+        }
+
+        Staging = blobs.GetBlobContainerClient(o.StagingContainer);
+        UploadQueue = queues.GetQueueClient(o.UploadQueue);
+        PoisonQueue = queues.GetQueueClient(o.PoisonQueue);
+    }
+
+    public BlobContainerClient Staging { get; }
+    public QueueClient UploadQueue { get; }
+    public QueueClient PoisonQueue { get; }
+
+    /// <summary>Creates the container and queues when missing; harmless to repeat.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken ct)
+    {
+        await Staging.CreateIfNotExistsAsync(cancellationToken: ct);
+        await UploadQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+    }
+
+    private static void ConfigureRetries(RetryOptions retry)
+    {
+        // Short, bounded retries: callers (HTTP requests, queue invocations) have their own retry story.
+        retry.MaxRetries = 3;
+        retry.Mode = RetryMode.Exponential;
+        retry.Delay = TimeSpan.FromMilliseconds(100);
+        retry.MaxDelay = TimeSpan.FromSeconds(2);
+        retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+    }
+}

@@ -1,0 +1,36 @@
+using Checkup.Core;
+using Checkup.Functions.Auth;
+using Checkup.Functions.Health;
+using Checkup.Functions.Hosting;
+using Checkup.Functions.Problems;
+
+if (Commands.TryRun(args) is { } exitCode)
+{
+    return exitCode;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.ConfigureHandlerUrls();
+builder.Services.AddCheckupCore(builder.Configuration);
+builder.Services.AddCheckupAuth(builder.Configuration);
+builder.Services.AddCheckupProblems();
+builder.Services.AddCheckupCors(builder.Configuration);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.UseCheckupProblems();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+
+// The Functions host polls GET / until the handler answers; any answer means ready.
+app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).ExcludeFromDescription();
+app.MapOpenApi("/api/openapi.json").AllowAnonymous();
+
+var api = app.MapGroup("/api");
+api.MapHealth();
+
+app.Run();
+return 0;
+
+public partial class Program;

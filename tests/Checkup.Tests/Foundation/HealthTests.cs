@@ -1,0 +1,79 @@
+using System.Net;
+using System.Text.Json;
+using Checkup.Tests.Infrastructure;
+
+namespace Checkup.Tests.Foundation;
+
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task Health_answers_200_when_database_and_storage_are_up()
+    {
+        await using var factory = new CheckupFactory();
+        var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("storage").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Health_answers_503_naming_the_database_when_postgres_is_down()
+    {
+        var deadServer = $"Host=127.0.0.1;Port={TestEnvironment.UnusedPort()};Username=postgres;Database=checkup;Timeout=2";
+        await using var factory = new CheckupFactory(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = deadServer });
+        var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+        var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("unhealthy", checks.GetProperty("database").GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(checks.GetProperty("database").GetProperty("error").GetString()));
+        Assert.Equal("healthy", checks.GetProperty("storage").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Health_answers_503_naming_storage_when_azurite_is_down()
+    {
+        var port = TestEnvironment.UnusedPort();
+        var deadStorage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                          $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+        await using var factory = new CheckupFactory(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = deadStorage });
+        var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+        var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("healthy", checks.GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("unhealthy", checks.GetProperty("storage").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Root_answers_so_the_functions_host_sees_the_handler_ready()
+    {
+        await using var factory = new CheckupFactory();
+
+        var response = await factory.CreateClient().GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_route_answers_problem_json_404()
+    {
+        await using var factory = new CheckupFactory();
+
+        var response = await factory.CreateClient().GetAsync("/api/no-such-thing");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("not_found", body.GetProperty("code").GetString());
+    }
+}

@@ -1,0 +1,35 @@
+using Checkup.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Checkup.Tests.Foundation;
+
+public sealed class StartupValidationTests
+{
+    public static TheoryData<string, string?, string> BrokenSettings => new()
+    {
+        { "ConnectionStrings:Postgres", null, "ConnectionStrings__Postgres" },
+        { "ConnectionStrings:Postgres", "Host=127.0.0.1;NoSuchKeyword=1", "ConnectionStrings__Postgres is malformed" },
+        { "AzureWebJobsStorage", null, "AzureWebJobsStorage" },
+        { "CLOUDINARY_URL", null, "CLOUDINARY_URL is not set" },
+        { "CLOUDINARY_URL", "https://key:secret@cloud", "CLOUDINARY_URL is malformed" },
+        { "CLOUDINARY_URL", "cloudinary://only-a-key@cloud", "CLOUDINARY_URL is malformed" },
+        { "Auth:SigningKey", null, "No authentication is configured" },
+        { "Auth:SigningKey", "short", "Auth__SigningKey is too short" },
+        { "Auth:Audience", null, "Auth__Audience" },
+        { "Auth:Issuer", null, "Auth__Issuer" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenSettings))]
+    public async Task Startup_refuses_a_missing_or_malformed_setting_with_a_message_naming_it(string key, string? value, string expected)
+    {
+        await using var factory = new CheckupFactory(new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var validation = Assert.IsType<OptionsValidationException>(Unwrap(error));
+        Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
+    }
+
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : e;
+}

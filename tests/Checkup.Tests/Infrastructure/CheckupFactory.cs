@@ -1,0 +1,69 @@
+using Checkup.Functions.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace Checkup.Tests.Infrastructure;
+
+/// <summary>
+/// The app on the real PostgreSQL and Azurite, with its own staging container and queues (unique names), so
+/// tests never see each other's blobs or messages. Settings can be overridden (null removes one).
+/// </summary>
+public class CheckupFactory : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "checkup-tests-signing-key-0123456789abcdef";
+    public const string Issuer = "checkup-tests";
+    public const string Audience = "checkup-api";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public CheckupFactory(IDictionary<string, string?>? overrides = null)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        StagingContainer = "staging-" + suffix;
+        UploadQueue = "uploads-" + suffix;
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = TestEnvironment.Postgres,
+            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
+            ["Storage:StagingContainer"] = StagingContainer,
+            ["Storage:UploadQueue"] = UploadQueue,
+            ["CLOUDINARY_URL"] = "cloudinary://test-key:test-secret@checkup-test",
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:Issuer"] = Issuer,
+            ["Auth:Audience"] = Audience,
+            ["Auth:Authority"] = null,
+            ["Cors:AllowedOrigins"] = "http://frontend.test",
+            ["Triggers:Standalone"] = "false",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string StagingContainer { get; }
+    public string UploadQueue { get; }
+
+    public AuthOptions Auth => new() { SigningKey = SigningKey, Issuer = Issuer, Audience = Audience };
+
+    /// <summary>A client that carries a token for <paramref name="sub"/>.</summary>
+    public HttpClient ClientFor(string sub, bool admin = false)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+    }
+}
+
+public static class Users
+{
+    /// <summary>A user id no other test uses.</summary>
+    public static string New(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}";
+}
