@@ -12,6 +12,9 @@ public static class AuthSetup
 {
     public const string AdminPolicy = "admin";
 
+    /// <summary>A signed-in person: a valid token with a subject (<c>sub</c>, the author id).</summary>
+    public const string UserPolicy = "user";
+
     /// <summary>The only algorithms an OpenID Connect issuer's tokens may use; a shared key means HS256 only.</summary>
     private static readonly string[] AsymmetricAlgorithms =
         [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
@@ -21,7 +24,10 @@ public static class AuthSetup
     {
         services.AddValidatedOptions<AuthOptions>(o => configuration.GetSection("Auth").Bind(o), AuthOptions.Problem);
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt => jwt.Events = new JwtBearerEvents
+        {
+            OnChallenge = AuthProblems.WriteChallengeAsync,
+        });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, authOptions) => Configure(jwt, authOptions.Value));
 
@@ -31,6 +37,10 @@ public static class AuthSetup
             var adminRole = authOptions.Value.AdminRole;
             authorization.AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(context => IsAdmin(context.User, adminRole)));
+            authorization.AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
+            // Secure by default: an endpoint that says nothing about authorization needs a valid token.
+            // Health, the OpenAPI document, the host's readiness probe and the trigger endpoints opt out explicitly.
+            authorization.FallbackPolicy = authorization.GetPolicy(UserPolicy);
         });
         return services;
     }
@@ -70,7 +80,11 @@ public static class AuthSetup
         {
             jwt.Authority = auth.Authority;
             jwt.RequireHttpsMetadata = !new Uri(auth.Authority!).IsLoopback;
-            jwt.RefreshOnIssuerKeyNotFound = true; // picks up rotated signing keys
+            // Keys come from the discovery document; a token signed with a key not seen yet (rotation) triggers a refetch
+            // (at most every RefreshInterval), and the document is refetched anyway every AutomaticRefreshInterval.
+            jwt.RefreshOnIssuerKeyNotFound = true;
+            jwt.AutomaticRefreshInterval = TimeSpan.FromHours(6);
+            jwt.RefreshInterval = TimeSpan.FromMinutes(1);
             parameters.ValidAlgorithms = AsymmetricAlgorithms;
         }
 
