@@ -31,7 +31,8 @@ app.UseBodySizeLimits();
 app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).AllowAnonymous().ExcludeFromDescription();
 app.MapOpenApi("/api/openapi.json").AllowAnonymous();
 
-var api = app.MapGroup("/api").WithProblemJson();
+// Secure by default: everything under /api needs a signed-in person unless it opts out (health).
+var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.UserPolicy).WithProblemJson();
 api.MapHealth();
 api.MapSubmissions();
 

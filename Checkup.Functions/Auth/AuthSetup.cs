@@ -30,6 +30,16 @@ public static class AuthSetup
         });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, authOptions) => Configure(jwt, authOptions.Value));
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
+        {
+            // Runs after the JWT handler has built its discovery client. The published key set is the truth: without
+            // this, a key the issuer has retired (perhaps because it leaked) would still be honoured for an hour as
+            // part of the "last known good" configuration.
+            if (jwt.ConfigurationManager is BaseConfigurationManager discovery)
+            {
+                discovery.UseLastKnownGoodConfiguration = false;
+            }
+        });
 
         services.AddAuthorization();
         services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((authorization, authOptions) =>
@@ -38,9 +48,6 @@ public static class AuthSetup
             authorization.AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(context => IsAdmin(context.User, adminRole)));
             authorization.AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
-            // Secure by default: an endpoint that says nothing about authorization needs a valid token.
-            // Health, the OpenAPI document, the host's readiness probe and the trigger endpoints opt out explicitly.
-            authorization.FallbackPolicy = authorization.GetPolicy(UserPolicy);
         });
         return services;
     }

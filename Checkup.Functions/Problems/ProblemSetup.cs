@@ -24,6 +24,8 @@ public static class ProblemSetup
                 context.HttpContext.Response.StatusCode = bad.StatusCode;
                 problem.Detail = bad.InnerException is JsonException json ? JsonDetail(json) : bad.Message;
             }
+
+            problem.Detail ??= DefaultDetail(problem.Status ?? context.HttpContext.Response.StatusCode);
         });
     }
 
@@ -55,6 +57,16 @@ public static class ProblemSetup
         (429, _) => "rate_limited",
         (503, _) => "unavailable",
         _ => "internal_error",
+    };
+
+    /// <summary>For the framework's own answers that come without one (no endpoint, wrong method, server limits).</summary>
+    private static string? DefaultDetail(int status) => status switch
+    {
+        404 => "There is nothing at this address.",
+        405 => "This address does not accept that method.",
+        413 => "The request body is larger than this endpoint accepts.",
+        415 => "Send the body as application/json (or the media type the endpoint documents).",
+        _ => null,
     };
 
     /// <summary>Where and how the body failed to match, in words (the serializer's own message names .NET types).</summary>
