@@ -30,4 +30,13 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.Created, someoneElse.StatusCode);
         Assert.Equal(before, await Db.RowAsync(user));
     }
+
+    [Fact]
+    public async Task A_write_limit_below_one_stops_the_start_with_a_message_naming_the_setting()
+    {
+        var error = await StartupFailure.OfAsync(new Dictionary<string, string?> { ["RateLimits:WritesPerMinute"] = "0" });
+
+        var validation = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(error);
+        Assert.Contains("RateLimits__WritesPerMinute", validation.Message, StringComparison.Ordinal);
+    }
 }
