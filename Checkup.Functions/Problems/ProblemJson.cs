@@ -18,7 +18,7 @@ public static class ProblemJson
         {
             var result = await next(context);
             var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is IValueHttpResult { Value: ProblemDetails problem } and IStatusCodeHttpResult { StatusCode: { } status } and not ProblemHttpResult)
+            if (inner is IValueHttpResult { Value: ProblemDetails problem } and IStatusCodeHttpResult { StatusCode: { } status } and not ProblemHttpResult and not ValidationProblem)
             {
                 problem.Status ??= status;
                 return TypedResults.Problem(problem);
