@@ -3,6 +3,7 @@ using Checkup.Core.Configuration;
 using Checkup.Core.Database;
 using Checkup.Core.Health;
 using Checkup.Core.Storage;
+using Checkup.Core.Submissions;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class CheckupCoreExtensions
             .Build());
         services.AddSingleton<StorageClients>();
         services.AddSingleton<HealthProbe>();
+        services.AddSubmissions(configuration);
         services.AddHostedService<StartupTasks>();
         return services;
     }

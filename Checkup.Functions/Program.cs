@@ -3,6 +3,7 @@ using Checkup.Functions.Auth;
 using Checkup.Functions.Health;
 using Checkup.Functions.Hosting;
 using Checkup.Functions.Problems;
+using Checkup.Functions.Submissions;
 
 if (Commands.TryRun(args) is { } exitCode)
 {
@@ -15,20 +16,25 @@ builder.Services.AddCheckupCore(builder.Configuration);
 builder.Services.AddCheckupAuth(builder.Configuration);
 builder.Services.AddCheckupProblems();
 builder.Services.AddCheckupCors(builder.Configuration);
-builder.Services.AddOpenApi();
+builder.Services.AddCheckupRateLimits(builder.Configuration);
+builder.Services.AddCheckupOpenApi();
 
 var app = builder.Build();
 app.UseCheckupProblems();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
+app.UseBodySizeLimits();
 
 // The Functions host polls GET / until the handler answers; any answer means ready.
-app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).ExcludeFromDescription();
+app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).AllowAnonymous().ExcludeFromDescription();
 app.MapOpenApi("/api/openapi.json").AllowAnonymous();
 
-var api = app.MapGroup("/api");
+// Secure by default: everything under /api needs a signed-in person unless it opts out (health).
+var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.UserPolicy).WithProblemJson();
 api.MapHealth();
+api.MapSubmissions();
 
 app.Run();
 return 0;

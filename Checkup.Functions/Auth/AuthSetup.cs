@@ -12,6 +12,9 @@ public static class AuthSetup
 {
     public const string AdminPolicy = "admin";
 
+    /// <summary>A signed-in person: a valid token with a subject (<c>sub</c>, the author id).</summary>
+    public const string UserPolicy = "user";
+
     /// <summary>The only algorithms an OpenID Connect issuer's tokens may use; a shared key means HS256 only.</summary>
     private static readonly string[] AsymmetricAlgorithms =
         [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
@@ -21,9 +24,22 @@ public static class AuthSetup
     {
         services.AddValidatedOptions<AuthOptions>(o => configuration.GetSection("Auth").Bind(o), AuthOptions.Problem);
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt => jwt.Events = new JwtBearerEvents
+        {
+            OnChallenge = AuthProblems.WriteChallengeAsync,
+        });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, authOptions) => Configure(jwt, authOptions.Value));
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
+        {
+            // Runs after the JWT handler has built its discovery client. The published key set is the truth: without
+            // this, a key the issuer has retired (perhaps because it leaked) would still be honoured for an hour as
+            // part of the "last known good" configuration.
+            if (jwt.ConfigurationManager is BaseConfigurationManager discovery)
+            {
+                discovery.UseLastKnownGoodConfiguration = false;
+            }
+        });
 
         services.AddAuthorization();
         services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((authorization, authOptions) =>
@@ -31,6 +47,7 @@ public static class AuthSetup
             var adminRole = authOptions.Value.AdminRole;
             authorization.AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(context => IsAdmin(context.User, adminRole)));
+            authorization.AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
         });
         return services;
     }
@@ -70,7 +87,11 @@ public static class AuthSetup
         {
             jwt.Authority = auth.Authority;
             jwt.RequireHttpsMetadata = !new Uri(auth.Authority!).IsLoopback;
-            jwt.RefreshOnIssuerKeyNotFound = true; // picks up rotated signing keys
+            // Keys come from the discovery document; a token signed with a key not seen yet (rotation) triggers a refetch
+            // (at most every RefreshInterval), and the document is refetched anyway every AutomaticRefreshInterval.
+            jwt.RefreshOnIssuerKeyNotFound = true;
+            jwt.AutomaticRefreshInterval = TimeSpan.FromHours(6);
+            jwt.RefreshInterval = TimeSpan.FromMinutes(1);
             parameters.ValidAlgorithms = AsymmetricAlgorithms;
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Checkup.Functions.Problems;
@@ -6,8 +7,12 @@ namespace Checkup.Functions.Problems;
 public static class ProblemSetup
 {
     /// <summary>Every error answer is problem+json with a <c>code</c> and the trace id, including the framework's own (404, 405, 400 from binding).</summary>
-    public static IServiceCollection AddCheckupProblems(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+    public static IServiceCollection AddCheckupProblems(this IServiceCollection services)
+    {
+        // Binding failures (malformed JSON, wrong types, a missing body, the wrong content type) throw
+        // BadHttpRequestException instead of answering an empty 400, so they reach the handler below with their cause.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
             problem.Extensions.TryAdd("code", CodeFor(problem.Status ?? context.HttpContext.Response.StatusCode, context.Exception));
@@ -17,15 +22,20 @@ public static class ProblemSetup
                 // Kestrel and binding failures: say what was wrong with the request, never a stack trace.
                 problem.Status = bad.StatusCode;
                 context.HttpContext.Response.StatusCode = bad.StatusCode;
-                problem.Detail = bad.Message;
+                problem.Detail = bad.InnerException is JsonException json ? JsonDetail(json) : bad.Message;
             }
+
+            problem.Detail ??= DefaultDetail(problem.Status ?? context.HttpContext.Response.StatusCode);
         });
+    }
 
     public static WebApplication UseCheckupProblems(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A bad request is the client's mistake, not the server's: no error log, no exception telemetry for it.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
         return app;
@@ -33,7 +43,9 @@ public static class ProblemSetup
 
     private static string CodeFor(int status, Exception? exception) => (status, exception) switch
     {
+        (_, BadHttpRequestException { InnerException: JsonException }) => "invalid_json",
         (_, BadHttpRequestException { StatusCode: 413 }) => "payload_too_large",
+        (_, BadHttpRequestException { StatusCode: 415 }) => "unsupported_media_type",
         (_, BadHttpRequestException) => "bad_request",
         (400, _) => "bad_request",
         (401, _) => "unauthorized",
@@ -46,4 +58,38 @@ public static class ProblemSetup
         (503, _) => "unavailable",
         _ => "internal_error",
     };
+
+    /// <summary>For the framework's own answers that come without one (no endpoint, wrong method, server limits).</summary>
+    private static string? DefaultDetail(int status) => status switch
+    {
+        404 => "There is nothing at this address.",
+        405 => "This address does not accept that method.",
+        413 => "The request body is larger than this endpoint accepts.",
+        415 => "Send the body as application/json (or the media type the endpoint documents).",
+        _ => null,
+    };
+
+    /// <summary>Where and how the body failed to match, in words (the serializer's own message names .NET types).</summary>
+    private static string JsonDetail(JsonException e)
+    {
+        var at = e.Path is { Length: > 0 } path ? $" at '{path}'" : "";
+        var message = e.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return $"The body has a property this endpoint does not know{at}.";
+        }
+
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var names = message[(message.IndexOf("including:", StringComparison.Ordinal) is var i and >= 0 ? i + "including:".Length : message.Length)..].Trim().TrimEnd('.');
+            return $"The body lacks a required property{(names.Length > 0 ? ": " + names : "")}.";
+        }
+
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"The body has a value of the wrong type{at}.";
+        }
+
+        return $"The body is not valid JSON{at} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).";
+    }
 }

@@ -1,0 +1,107 @@
+namespace Checkup.Core.Submissions;
+
+public sealed partial class SubmissionStore
+{
+    internal const string NotReady = "This image is not stored yet (still uploading, or its upload failed: upload it again).";
+
+    /// <summary>
+    /// Stores the final form state and sets <c>submitted</c> in one conditional UPDATE, or changes nothing. Of several
+    /// concurrent submits exactly one makes the transition; an identical repeat answers as the first did.
+    /// </summary>
+    public async Task<SaveResult> SubmitAsync(string authorId, IReadOnlyList<ProjectValues> slots, int[]? expectedVersions, CancellationToken ct)
+    {
+        const string sql = $"""
+            with wanted as (
+                select distinct unnest(@imageIds::uuid[]) as id
+            ),
+            checked as (
+                select w.id, i.owner_id is not distinct from @authorId as owned, i.status
+                from wanted w left join images i on i.id = w.id
+            ),
+            updated as (
+                update submissions set
+                    project_1_name = @p1Name, project_1_description = @p1Description, project_1_role = @p1Role, project_1_image = @p1Image,
+                    project_2_name = @p2Name, project_2_description = @p2Description, project_2_role = @p2Role, project_2_image = @p2Image,
+                    project_3_name = @p3Name, project_3_description = @p3Description, project_3_role = @p3Role, project_3_image = @p3Image,
+                    status = 'submitted',
+                    submitted_at = now(),
+                    version = version + 1,
+                    updated_at = now()
+                where author_id = @authorId
+                  and status = 'draft'
+                  and (@expectedVersions::int[] is null or version = any(@expectedVersions::int[]))
+                  and @complete
+                  and not exists (select 1 from checked where not owned or status <> all(@submittable::text[]))
+                returning {SubmissionRow.Columns}
+            ),
+            unchanged as (
+                select {SubmissionRow.Columns} from submissions
+                where author_id = @authorId and not exists (select 1 from updated)
+                for update
+            ),
+            result_row as (
+                select {SubmissionRow.Columns}, true as changed from updated
+                union all
+                select {SubmissionRow.Columns}, false from unchanged
+            )
+            select {SubmissionRow.ResultColumns}, r.changed,
+                   array(select id from checked where not owned) as foreign_image_ids,
+                   array(select id from checked where owned and status <> all(@submittable::text[])) as unready_image_ids
+            from result_row r
+            {SubmissionRow.ImageJoins}
+            """;
+        if (DeadlinePassed)
+        {
+            // A repeat of the submit that was made in time still gets its answer; anything else is too late.
+            var current = await GetAsync(authorId, ct);
+            return current is { Status: Submission.Submitted } && SameForm(current, slots)
+                ? new SaveResult(SaveOutcome.Replayed, current)
+                : new SaveResult(SaveOutcome.DeadlinePassed, current);
+        }
+
+        var missing = SubmissionRules.Missing(slots, [null, null, null]);
+        var parameters = Parameters(authorId, slots, expectedVersions);
+        parameters.Add("complete", missing.Count == 0);
+        parameters.Add("submittable", SubmissionRules.SubmittableImageStatuses);
+
+        var row = await RunAsync(sql, parameters, ct);
+        if (row is null)
+        {
+            return new SaveResult(SaveOutcome.NotFound, null);
+        }
+
+        var submission = row.ToSubmission(false);
+        if (row.Changed)
+        {
+            return new SaveResult(SaveOutcome.Saved, submission);
+        }
+
+        if (row.Status == Submission.Submitted)
+        {
+            return new SaveResult(SameForm(submission, slots) ? SaveOutcome.Replayed : SaveOutcome.Submitted, submission);
+        }
+
+        if (!Matches(row.Version, expectedVersions))
+        {
+            return new SaveResult(SaveOutcome.VersionMismatch, submission);
+        }
+
+        if (row.ForeignImageIds.Length > 0)
+        {
+            return new SaveResult(SaveOutcome.ImageNotOwned, submission, ImageErrors(slots, row.ForeignImageIds, NotOwned));
+        }
+
+        var errors = SubmissionRules.AsErrors(missing);
+        foreach (var (field, messages) in ImageErrors(slots, row.UnreadyImageIds, NotReady))
+        {
+            errors[field] = messages;
+        }
+
+        return errors.Count == 0
+            ? throw new InvalidOperationException($"Submit of submission {row.Id} changed nothing for no known reason.")
+            : new SaveResult(missing.Count > 0 ? SaveOutcome.Incomplete : SaveOutcome.ImageNotReady, submission, errors);
+    }
+
+    private static bool SameForm(Submission submission, IReadOnlyList<ProjectValues> slots) =>
+        submission.Projects.Select(p => new ProjectValues(p.Name, p.Description, p.Role, p.ImageId)).SequenceEqual(slots);
+}

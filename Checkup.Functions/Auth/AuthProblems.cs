@@ -1,0 +1,50 @@
+using System.Text;
+using Checkup.Functions.Problems;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Net.Http.Headers;
+
+namespace Checkup.Functions.Auth;
+
+/// <summary>A 401 says both things: <c>WWW-Authenticate</c> for HTTP clients and a problem+json body for people.</summary>
+internal static class AuthProblems
+{
+    public static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var http = context.HttpContext;
+        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        http.Response.Headers.Append(HeaderNames.WWWAuthenticate, Challenge(context));
+
+        var detail = context.AuthenticateFailure is null
+            ? "This endpoint needs a bearer token: send 'Authorization: Bearer <JWT>'."
+            : $"The bearer token was refused: {context.ErrorDescription ?? "it is not valid"}.";
+        var problem = Problem.Details(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized", detail);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+    }
+
+    /// <summary>The header the JWT handler itself would send (RFC 6750 section 3).</summary>
+    private static string Challenge(JwtBearerChallengeContext context)
+    {
+        var header = new StringBuilder(context.Options.Challenge);
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(context.Error))
+        {
+            parts.Add($"error=\"{Quoted(context.Error)}\"");
+        }
+
+        if (!string.IsNullOrEmpty(context.ErrorDescription))
+        {
+            parts.Add($"error_description=\"{Quoted(context.ErrorDescription)}\"");
+        }
+
+        if (parts.Count > 0)
+        {
+            header.Append(' ').AppendJoin(", ", parts);
+        }
+
+        return header.ToString();
+    }
+
+    private static string Quoted(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

@@ -1,0 +1,92 @@
+using Checkup.Functions.Problems;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Checkup.Functions.Hosting;
+
+/// <summary>An endpoint's request body limit (routing also hands it to Kestrel's own per-request limit).</summary>
+public sealed record BodySizeLimit(long Bytes) : IRequestSizeLimitMetadata
+{
+    long? IRequestSizeLimitMetadata.MaxRequestBodySize => Bytes;
+}
+
+/// <summary>
+/// Enforces <see cref="BodySizeLimit"/> with a 413 problem+json whatever the server: a declared Content-Length over the
+/// limit is refused before anything is read; a body without one (chunked) is cut off when it passes the limit.
+/// </summary>
+public static class BodySizeLimits
+{
+    public static RouteHandlerBuilder WithBodySizeLimit(this RouteHandlerBuilder endpoint, long bytes) =>
+        endpoint.WithMetadata(new BodySizeLimit(bytes)).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+    public static IApplicationBuilder UseBodySizeLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>() is not { } limit)
+        {
+            await next(context);
+            return;
+        }
+
+        if (context.Request.ContentLength > limit.Bytes)
+        {
+            await TooLargeAsync(context, limit);
+            return;
+        }
+
+        var body = new LimitedReadStream(context.Request.Body, limit.Bytes);
+        context.Request.Body = body;
+        await next(context);
+        if (body.Exceeded && !context.Response.HasStarted)
+        {
+            // The binder may treat the read failure as a dropped connection and answer nothing: answer properly.
+            context.Response.Clear();
+            await TooLargeAsync(context, limit);
+        }
+    });
+
+    private static Task TooLargeAsync(HttpContext context, BodySizeLimit limit)
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        var problem = Problem.Details(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Request body too large",
+            $"This endpoint accepts at most {limit.Bytes} bytes of body.");
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+    }
+
+    private sealed class LimitedReadStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public bool Exceeded { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > limit)
+            {
+                Exceeded = true;
+                throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
