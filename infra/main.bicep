@@ -86,7 +86,7 @@ var names = {
 // What the app and function.json expect (Checkup.Core StorageOptions defaults, ProcessImage's queueName).
 var stagingContainerName = 'image-staging'
 var uploadQueueName = 'image-uploads'
-var poisonQueueName = '${uploadQueueName}-poison'
+var poisonQueueName = 'image-uploads-poison' // the host's own naming: <queue>-poison
 var deploymentContainerName = 'app-package'
 var databaseName = 'checkup'
 var usesSigningKey = empty(authAuthority)
