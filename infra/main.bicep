@@ -5,7 +5,7 @@
 
 targetScope = 'resourceGroup'
 
-@description('Prefix of every resource name; a hash of the resource group keeps globally unique names unique.')
+@description('Prefix of every resource name (lowercase letters, digits, hyphens; starts with a letter). A hash of the resource group keeps globally unique names unique.')
 @minLength(3)
 @maxLength(11)
 param namePrefix string = 'checkup'
@@ -58,7 +58,7 @@ param authAudience string
 param authIssuer string = ''
 
 @secure()
-@description('HS256 shared secret (at least 32 bytes); only when authAuthority is empty. Stored in Key Vault.')
+@description('HS256 shared secret (at least 32 bytes); required when authAuthority is empty, ignored otherwise. Stored in Key Vault.')
 param authSigningKey string = ''
 
 @description('Value of the role claim that grants /api/admin.')
@@ -75,7 +75,7 @@ var suffix = uniqueString(resourceGroup().id)
 var names = {
   plan: '${namePrefix}-plan-${suffix}'
   functionApp: '${namePrefix}-func-${suffix}'
-  storage: take(toLower('${namePrefix}${suffix}'), 24)
+  storage: take('${replace(toLower(namePrefix), '-', '')}${suffix}', 24) // letters and digits only
   postgres: '${namePrefix}-pg-${suffix}'
   keyVault: take('${namePrefix}-kv-${suffix}', 24)
   workspace: '${namePrefix}-logs-${suffix}'
