@@ -9,9 +9,15 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), "checkup-bicep-" + Guid.NewGuid().ToString("N")[..12]);
 
+    private JsonElement _template;
+    private string _text = "";
+
     public ScriptResult Run { get; private set; } = null!;
-    public JsonElement Template { get; private set; }
-    public string Text { get; private set; } = "";
+
+    /// <summary>The compiled ARM template; a failed build fails every test that reads it, with the script's output.</summary>
+    public JsonElement Template => Built(_template);
+
+    public string Text => Built(_text);
 
     public async Task InitializeAsync()
     {
@@ -19,8 +25,8 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
         var file = Path.Combine(_out, "main.json");
         if (File.Exists(file))
         {
-            Text = await File.ReadAllTextAsync(file);
-            Template = JsonDocument.Parse(Text).RootElement;
+            _text = await File.ReadAllTextAsync(file);
+            _template = JsonDocument.Parse(_text).RootElement;
         }
     }
 
@@ -33,6 +39,9 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
 
         return Task.CompletedTask;
     }
+
+    private T Built<T>(T value) =>
+        Run.ExitCode == 0 && _text.Length > 0 ? value : throw new InvalidOperationException("infra/bicep.sh failed:\n" + Run.Output);
 
     public IEnumerable<JsonElement> Resources(string type) =>
         Template.GetProperty("resources").EnumerateArray().Where(r => r.GetProperty("type").GetString() == type);

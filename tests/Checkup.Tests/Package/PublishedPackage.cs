@@ -11,8 +11,10 @@ public sealed class PublishedPackage : IAsyncLifetime
     private readonly string _root = Path.Combine(Path.GetTempPath(), "checkup-package-" + Guid.NewGuid().ToString("N")[..12]);
 
     public ScriptResult Publish { get; private set; } = null!;
-    public string Zip => Path.Combine(_root, "checkup-functions.zip");
-    public string Unpacked => Path.Combine(_root, "unpacked");
+    /// <summary>The zip; a failed publish fails every test that reads it, with the script's output.</summary>
+    public string Zip => Built(Path.Combine(_root, "checkup-functions.zip"));
+
+    public string Unpacked => Built(Path.Combine(_root, "unpacked"));
 
     public async Task InitializeAsync()
     {
@@ -32,6 +34,9 @@ public sealed class PublishedPackage : IAsyncLifetime
 
         return Task.CompletedTask;
     }
+
+    private string Built(string path) =>
+        Publish.ExitCode == 0 ? path : throw new InvalidOperationException("tools/publish.sh failed:\n" + Publish.Output);
 
     /// <summary>Names of the function folders in the source tree: each must be a folder at the package root.</summary>
     public static IEnumerable<string> Functions() =>
