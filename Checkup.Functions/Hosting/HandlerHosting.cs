@@ -33,6 +33,7 @@ public static class HandlerHosting
             kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024; // the platform's own cap; endpoints set tighter ones
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
         });
+        builder.Services.AddHostedService<HandlerModeLog>();
         return builder;
     }
 }

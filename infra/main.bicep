@@ -1,0 +1,474 @@
+// Checkup on Azure, in one resource group: the custom-handler Function App on Flex Consumption, its storage
+// (staging container, image queues, deployment container) reached by managed identity, PostgreSQL Flexible
+// Server, Key Vault for the secrets, Log Analytics + Application Insights, and the operators' alerts.
+// Build and lint with infra/bicep.sh; deploy as README.md ("Deploy to Azure") says.
+
+targetScope = 'resourceGroup'
+
+@description('Prefix of every resource name (lowercase letters, digits, hyphens; starts with a letter). A hash of the resource group keeps globally unique names unique.')
+@minLength(3)
+@maxLength(11)
+param namePrefix string = 'checkup'
+
+param location string = resourceGroup().location
+
+@description('Origins of the frontend allowed by CORS, e.g. https://checkup.example.com. The app answers CORS itself (see appSettings).')
+param frontendOrigins array
+
+@description('Upper bound of Flex Consumption instances. Each instance keeps up to postgresPoolSize connections open.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 10
+
+@description('Memory of one instance in MB (Flex Consumption sizes).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('PostgreSQL compute size. Standard_B2s allows about 400 connections: maximumInstanceCount x postgresPoolSize must stay below it.')
+param postgresSkuName string = 'Standard_B2s'
+
+@allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
+param postgresSkuTier string = 'Burstable'
+
+@allowed(['16', '17'])
+param postgresVersion string = '16'
+
+@description('Connections one instance keeps at most (Npgsql Maximum Pool Size).')
+@minValue(2)
+param postgresPoolSize int = 20
+
+param postgresAdminLogin string = 'checkup'
+
+@secure()
+@minLength(16)
+@description('Password of the PostgreSQL administrator; it only ever lands in Key Vault (inside the connection string).')
+param postgresAdminPassword string
+
+@secure()
+@description('cloudinary://<api_key>:<api_secret>@<cloud_name>')
+param cloudinaryUrl string
+
+@description('OpenID Connect issuer whose discovery document signs the tokens; leave empty to use authSigningKey instead.')
+param authAuthority string = ''
+
+@description('Audience (aud) of the tokens for this API.')
+param authAudience string
+
+@description('Issuer (iss) of HS256 tokens; only with authSigningKey.')
+param authIssuer string = ''
+
+@secure()
+@description('HS256 shared secret (at least 32 bytes); required when authAuthority is empty, ignored otherwise. Stored in Key Vault.')
+param authSigningKey string = ''
+
+@description('Value of the role claim that grants /api/admin.')
+param authAdminRole string = 'admin'
+
+@description('Mail address that receives the alerts; empty: the alerts only show in the portal.')
+param alertEmail string = ''
+
+@description('Days Log Analytics keeps the logs.')
+@minValue(30)
+param logRetentionDays int = 30
+
+var suffix = uniqueString(resourceGroup().id)
+var names = {
+  plan: '${namePrefix}-plan-${suffix}'
+  functionApp: '${namePrefix}-func-${suffix}'
+  storage: take('${replace(toLower(namePrefix), '-', '')}${suffix}', 24) // letters and digits only
+  postgres: '${namePrefix}-pg-${suffix}'
+  keyVault: take('${namePrefix}-kv-${suffix}', 24)
+  workspace: '${namePrefix}-logs-${suffix}'
+  insights: '${namePrefix}-ai-${suffix}'
+  actionGroup: '${namePrefix}-ops-${suffix}'
+}
+
+// What the app and function.json expect (Checkup.Core StorageOptions defaults, ProcessImage's queueName).
+var stagingContainerName = 'image-staging'
+var uploadQueueName = 'image-uploads'
+var poisonQueueName = 'image-uploads-poison' // the host's own naming: <queue>-poison
+var deploymentContainerName = 'app-package'
+var databaseName = 'checkup'
+var usesSigningKey = empty(authAuthority)
+
+// Built-in role definition ids.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+}
+
+// ---------- monitoring ----------
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: names.workspace
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: logRetentionDays
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: names.insights
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    IngestionMode: 'LogAnalytics'
+  }
+}
+
+// ---------- storage ----------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: names.storage
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    // Everything (host, app, deployment) authenticates with the app's identity, so account keys stay off.
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource stagingContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: stagingContainerName
+  properties: { publicAccess: 'None' }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: { publicAccess: 'None' }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource uploadQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: uploadQueueName
+}
+
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: poisonQueueName
+}
+
+// ---------- PostgreSQL ----------
+
+resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
+  name: names.postgres
+  location: location
+  sku: {
+    name: postgresSkuName
+    tier: postgresSkuTier
+  }
+  properties: {
+    version: postgresVersion
+    administratorLogin: postgresAdminLogin
+    administratorLoginPassword: postgresAdminPassword
+    authConfig: {
+      passwordAuth: 'Enabled'
+      activeDirectoryAuth: 'Disabled'
+    }
+    storage: {
+      storageSizeGB: 32
+      autoGrow: 'Enabled'
+    }
+    backup: {
+      backupRetentionDays: 7
+      geoRedundantBackup: 'Disabled'
+    }
+    highAvailability: { mode: 'Disabled' }
+    network: { publicNetworkAccess: 'Enabled' }
+  }
+}
+
+resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = {
+  parent: postgres
+  name: databaseName
+  properties: {
+    charset: 'UTF8'
+    collation: 'en_US.utf8'
+  }
+}
+
+// 0.0.0.0 - 0.0.0.0 is the platform's "allow Azure services" rule: Flex Consumption has no fixed outbound addresses
+// without a virtual network.
+resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
+  parent: postgres
+  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+// ---------- Key Vault ----------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: names.keyVault
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource postgresSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'postgres-connection-string'
+  properties: {
+    // The database name comes from the database resource so the secret is written after it exists.
+    value: 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${database.name};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SSL Mode=Require;Maximum Pool Size=${postgresPoolSize}'
+  }
+}
+
+resource cloudinarySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'cloudinary-url'
+  properties: { value: cloudinaryUrl }
+}
+
+resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (usesSigningKey) {
+  parent: vault
+  name: 'auth-signing-key'
+  properties: { value: authSigningKey }
+}
+
+// ---------- Function App (Flex Consumption, custom handler) ----------
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: names.plan
+  location: location
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: names.functionApp
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // No platform CORS: it would answer preflights itself and cannot expose ETag/Location, and with both the
+      // browser sees two Access-Control-Allow-Origin headers. The app's own CORS (Cors__AllowedOrigins) does it.
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer.name}'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      // Flex takes the runtime here; FUNCTIONS_WORKER_RUNTIME must not be set.
+      runtime: {
+        name: 'custom'
+        version: '1.0'
+      }
+    }
+  }
+}
+
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, functionApp.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Applied after the role assignments, so the first start already resolves the Key Vault references and
+// reaches storage. References without a secret version follow rotation. An empty Auth__Authority or
+// Auth__SigningKey counts as unset, so one shape serves both ways of checking tokens.
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__credential: 'managedidentity'
+    APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
+    ConnectionStrings__Postgres: '@Microsoft.KeyVault(SecretUri=${postgresSecret.properties.secretUri})'
+    CLOUDINARY_URL: '@Microsoft.KeyVault(SecretUri=${cloudinarySecret.properties.secretUri})'
+    Auth__Authority: authAuthority
+    Auth__Audience: authAudience
+    Auth__Issuer: authIssuer
+    Auth__SigningKey: usesSigningKey ? '@Microsoft.KeyVault(SecretUri=${signingKeySecret!.properties.secretUri})' : ''
+    Auth__AdminRole: authAdminRole
+    Cors__AllowedOrigins: join(frontendOrigins, ',')
+    Storage__StagingContainer: stagingContainer.name
+    Storage__UploadQueue: uploadQueue.name
+  }
+  dependsOn: [
+    blobOwner
+    queueContributor
+    secretsUser
+    poisonQueue
+  ]
+}
+
+// ---------- alerts (queries in infra/queries, explained in docs/operations.md) ----------
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: names.actionGroup
+  location: 'global'
+  properties: {
+    groupShortName: 'checkupops'
+    enabled: true
+    emailReceivers: empty(alertEmail)
+      ? []
+      : [
+          {
+            name: 'operators'
+            emailAddress: alertEmail
+            useCommonAlertSchema: true
+          }
+        ]
+  }
+}
+
+var alerts = [
+  {
+    name: 'poison-queue'
+    displayName: 'Checkup: image messages moved to the poison queue'
+    description: 'The Functions host gave up on an image-uploads message after 5 failed deliveries and moved it to image-uploads-poison. The image stays where it was; CleanupImages re-enqueues it, but the failure behind it needs a look.'
+    severity: 1
+    query: loadTextContent('queries/poison-queue.kql')
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT15M'
+  }
+  {
+    name: 'failed-images'
+    displayName: 'Checkup: image uploads failing'
+    description: 'Images went to cld-upload-failure or local-upload-failure, or ProcessImage invocations failed, in the last 15 minutes.'
+    severity: 2
+    query: loadTextContent('queries/failed-images.kql')
+    operator: 'GreaterThan'
+    threshold: 4
+    window: 'PT15M'
+  }
+  {
+    name: 'stuck-images'
+    displayName: 'Checkup: images stuck before Cloudinary'
+    description: 'CleanupImages found images stuck in uploaded or saved-locally (a lost message or a crashed process) in the last hour.'
+    severity: 2
+    query: loadTextContent('queries/stuck-images.kql')
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT1H'
+  }
+  {
+    name: 'cleanup-not-running'
+    displayName: 'Checkup: CleanupImages has not succeeded for 30 minutes'
+    description: 'The timer that retries failed images, recovers stuck ones and deletes staged copies has not completed once in 30 minutes.'
+    severity: 2
+    query: loadTextContent('queries/cleanup-runs.kql')
+    operator: 'LessThan'
+    threshold: 1
+    window: 'PT30M'
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for alert in alerts: {
+    name: '${namePrefix}-${alert.name}-${suffix}'
+    location: location
+    properties: {
+      displayName: alert.displayName
+      description: alert.description
+      severity: alert.severity
+      enabled: true
+      scopes: [workspace.id]
+      evaluationFrequency: 'PT5M'
+      windowSize: alert.window
+      criteria: {
+        allOf: [
+          {
+            query: alert.query
+            timeAggregation: 'Count'
+            operator: alert.operator
+            threshold: alert.threshold
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      autoMitigate: true
+      // A new workspace has no AppTraces/AppRequests tables until the first telemetry arrives.
+      skipQueryValidation: true
+      actions: { actionGroups: [actionGroup.id] }
+    }
+    dependsOn: [insights]
+  }
+]
+
+output functionAppName string = functionApp.name
+output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
+output healthUrl string = 'https://${functionApp.properties.defaultHostName}/api/health'
+output storageAccountName string = storage.name
+output keyVaultName string = vault.name
+output postgresHost string = postgres.properties.fullyQualifiedDomainName
+output logAnalyticsWorkspaceId string = workspace.properties.customerId
