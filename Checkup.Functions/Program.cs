@@ -1,8 +1,11 @@
 using Checkup.Core;
+using Checkup.Functions.Admin;
 using Checkup.Functions.Auth;
 using Checkup.Functions.Health;
 using Checkup.Functions.Hosting;
+using Checkup.Functions.Images;
 using Checkup.Functions.Problems;
+using Checkup.Functions.Triggers;
 
 if (Commands.TryRun(args) is { } exitCode)
 {
@@ -16,6 +19,7 @@ builder.Services.AddCheckupAuth(builder.Configuration);
 builder.Services.AddCheckupProblems();
 builder.Services.AddCheckupCors(builder.Configuration);
 builder.Services.AddOpenApi();
+builder.Services.AddCheckupTriggers(builder.Configuration);
 
 var app = builder.Build();
 app.UseCheckupProblems();
@@ -26,9 +30,12 @@ app.UseAuthorization();
 // The Functions host polls GET / until the handler answers; any answer means ready.
 app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).ExcludeFromDescription();
 app.MapOpenApi("/api/openapi.json").AllowAnonymous();
+app.MapTriggers(); // POST /ProcessImage and /CleanupImages, as the Functions host calls them
 
 var api = app.MapGroup("/api");
 api.MapHealth();
+api.MapImages();
+api.MapAdminImages();
 
 app.Run();
 return 0;
