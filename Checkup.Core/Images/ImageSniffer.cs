@@ -18,6 +18,8 @@ internal sealed class ImageSniffer
     /// <summary>Enough for every signature and the PNG, GIF and WebP size fields.</summary>
     private const int HeadLength = 30;
 
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
     private readonly byte[] _head = new byte[HeadLength];
     private int _headLength;
     private JpegState _jpeg = JpegState.NotJpeg;
@@ -96,7 +98,7 @@ internal sealed class ImageSniffer
             return;
         }
 
-        if (head.Length >= 24 && head[..8].SequenceEqual("\x89PNG\r\n\x1a\n"u8) && head[12..16].SequenceEqual("IHDR"u8))
+        if (head.Length >= 24 && head[..8].SequenceEqual(PngSignature) && head[12..16].SequenceEqual("IHDR"u8))
         {
             Accept("image/png", BinaryPrimitives.ReadUInt32BigEndian(head[16..]), BinaryPrimitives.ReadUInt32BigEndian(head[20..]));
         }
