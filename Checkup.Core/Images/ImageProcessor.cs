@@ -60,19 +60,19 @@ public sealed class ImageProcessor(
 
         var attempt = image.Attempts + 1;
         var publicId = CloudinaryClient.PublicIdFor(image.Id);
-        var started = $"Pushing to Cloudinary as {publicId} (attempt {attempt}, trace {traceId})";
+        var started = new ImageLogEntry(clock.GetUtcNow().UtcDateTime, $"Pushing to Cloudinary as {publicId} (attempt {attempt}, trace {traceId})");
         var result = await PushAsync(image, publicId, ct);
         ProcessResult outcome;
         if (result is null)
         {
             var error = $"The staged copy {image.LocalPath ?? "(none)"} is missing before the image reached Cloudinary; the bytes are lost.";
-            await ImageStore.MarkStagedCopyLostAsync(connection, transaction, image.Id, error, ImageLog.Entries(clock, started, error), ct);
+            await ImageStore.MarkStagedCopyLostAsync(connection, transaction, image.Id, error, ImageLog.Entries(started, Now(error)), ct);
             outcome = new(ProcessOutcome.Lost, error);
         }
         else if (result.Asset is { } asset)
         {
             var saved = $"Saved in Cloudinary: {asset.SecureUrl} (version {asset.Version})";
-            await ImageStore.MarkSavedInCloudinaryAsync(connection, transaction, image.Id, asset, ImageLog.Entries(clock, started, saved), ct);
+            await ImageStore.MarkSavedInCloudinaryAsync(connection, transaction, image.Id, asset, ImageLog.Entries(started, Now(saved)), ct);
             outcome = new(ProcessOutcome.Saved, saved);
         }
         else
@@ -86,7 +86,7 @@ public sealed class ImageProcessor(
                 _ => "a permanent failure, not retried; an admin can retry it",
             };
             var failed = $"Cloudinary push failed: {failure}; {next}";
-            await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), retryIn, ImageLog.Entries(clock, started, failed), ct);
+            await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), retryIn, ImageLog.Entries(started, Now(failed)), ct);
             outcome = new(ProcessOutcome.Failed, failed);
         }
 
@@ -125,6 +125,8 @@ public sealed class ImageProcessor(
             return await cloudinary.UploadAsync(publicId, download.Content, download.Details.ContentLength, image.LocalPath, ct);
         }
     }
+
+    private ImageLogEntry Now(string message) => new(clock.GetUtcNow().UtcDateTime, message);
 
     private ProcessResult Skip(Activity? activity, Guid imageId, string reason)
     {

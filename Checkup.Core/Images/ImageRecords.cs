@@ -82,4 +82,7 @@ internal static class ImageLog
         // Entries written together keep their order even when the clock does not advance between them.
         return JsonSerializer.Serialize(messages.Select((m, i) => new ImageLogEntry(at.AddTicks(i * 10), m)), ImageJson.Options);
     }
+
+    /// <summary>Entries with their own times (a step that started before its outcome was known).</summary>
+    public static string Entries(params ImageLogEntry[] entries) => JsonSerializer.Serialize(entries, ImageJson.Options);
 }
