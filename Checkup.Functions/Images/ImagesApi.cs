@@ -33,7 +33,11 @@ public static class ImagesApi
     public static async Task<Results<Created<ImageDto>, ProblemHttpResult>> Upload(
         HttpContext http, ImageUploads uploads, IOptions<ImageOptions> options, CancellationToken ct)
     {
-        var owner = http.User.FindFirstValue("sub")!;
+        if (http.User.FindFirstValue("sub") is not { Length: > 0 } owner)
+        {
+            return Problem.Status(StatusCodes.Status403Forbidden, "forbidden", "No subject", "The token has no 'sub' claim to own the image.");
+        }
+
         var maxBody = options.Value.MaxBytes + MultipartFile.EnvelopeAllowance;
         if (http.Request.ContentLength > maxBody)
         {
