@@ -8,20 +8,6 @@ using Npgsql;
 
 namespace Checkup.Core.Cleanup;
 
-public sealed record CleanupSummary(
-    int StagedCopiesDeleted,
-    int RetriesQueued,
-    int StalledRequeued,
-    int UploadsCompleted,
-    int UploadsFailed,
-    int UnreferencedDeleted,
-    int UnreferencedKept)
-{
-    public override string ToString() =>
-        $"staged copies deleted {StagedCopiesDeleted}, retries queued {RetriesQueued}, stalled images re-queued {StalledRequeued}, " +
-        $"interrupted uploads completed {UploadsCompleted} / failed {UploadsFailed}, unreferenced images deleted {UnreferencedDeleted} / kept after an error {UnreferencedKept}";
-}
-
 /// <summary>
 /// CleanupImages (spec 2.3), in bounded batches, safe when two runs overlap. Messages are sent after the batch's
 /// transaction commits, so the ProcessImage they start never finds the row still locked by the cleanup; a crash in

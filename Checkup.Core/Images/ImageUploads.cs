@@ -19,7 +19,7 @@ namespace Checkup.Core.Images;
 /// uncommitted (invisible, garbage-collected by storage) until the whole file has passed every check; a refused
 /// upload leaves no blob, no message and no row.
 /// </summary>
-public sealed class ImageUploads(
+public sealed partial class ImageUploads(
     ImageStore store,
     ImageQueue queue,
     StorageClients storage,
@@ -209,61 +209,6 @@ public sealed class ImageUploads(
             // Left in 'uploaded' without a blob: the cleanup marks it local-upload-failure after Images__StuckAfter.
             logger.LogWarning(e, "The unfinished image {ImageId} could not be removed", id);
         }
-    }
-
-    /// <summary>Feeds the next block to the checks; a refusal as soon as one of them fails.</summary>
-    private static UploadOutcome.Refused? Check(ImageSniffer sniffer, byte[] buffer, int filled, long total, ImageOptions o)
-    {
-        if (total == 0)
-        {
-            return new(UploadRefusal.Empty, "The file is empty.");
-        }
-
-        if (total > o.MaxBytes)
-        {
-            return new(UploadRefusal.TooLarge, $"The file is larger than {o.MaxBytes} bytes.");
-        }
-
-        if (!sniffer.Decided)
-        {
-            sniffer.Feed(buffer.AsSpan(0, filled));
-            if (filled < BlockSize && !sniffer.Decided)
-            {
-                sniffer.Finish(); // a short block is the last one
-            }
-        }
-
-        return Refusal(sniffer, o);
-    }
-
-    private static UploadOutcome.Refused? Refusal(ImageSniffer sniffer, ImageOptions o)
-    {
-        if (sniffer.Problem is { } problem)
-        {
-            return new(UploadRefusal.NotAnImage, problem + " Allowed: JPEG, PNG, WebP, GIF.");
-        }
-
-        return sniffer.Header is { } header && header.Pixels > o.MaxPixels
-            ? new(UploadRefusal.TooManyPixels, $"The image is {header.Width}x{header.Height} pixels; at most {o.MaxPixels} pixels are accepted.")
-            : null;
-    }
-
-    /// <summary>Reads until the buffer is full or the stream ends (request bodies arrive in small pieces).</summary>
-    private static async Task<int> FillAsync(Stream file, byte[] buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        while (filled < BlockSize)
-        {
-            var read = await file.ReadAsync(buffer.AsMemory(filled, BlockSize - filled), ct);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
     }
 
     private static string FirstLine(string message)
