@@ -96,30 +96,34 @@ public sealed class ProcessingTests : IAsyncLifetime
     [InlineData("stale timestamp")]
     public async Task Transient_cloudinary_failures_are_retried_with_backoff_until_the_push_succeeds(string failure)
     {
-        _pipeline.Cloudinary.FailNext(2, failure switch
+        await using var timeoutPipeline = failure == "timeout"
+            ? await ImagePipeline.StartAsync(new Dictionary<string, string?> { ["Cloudinary:Timeout"] = "00:00:02" })
+            : null;
+        var pipeline = timeoutPipeline ?? _pipeline;
+        pipeline.Cloudinary.FailNext(2, failure switch
         {
             "timeout" => new StandInFailure.Hang(TimeSpan.FromSeconds(30)),
             "dropped connection" => new StandInFailure.Drop(),
             "stale timestamp" => new StandInFailure.Status(400, "Stale request - reported time is 1315060510 which is out of range"),
             _ => new StandInFailure.Status(int.Parse(failure, System.Globalization.CultureInfo.InvariantCulture)),
         });
-        var id = await _pipeline.UploadImageAsync(Users.New());
+        var id = await pipeline.UploadImageAsync(Users.New());
 
-        await _pipeline.DeliverQueuedAsync();
-        var failed = await _pipeline.RowAsync(id);
+        await pipeline.DeliverQueuedAsync();
+        var failed = await pipeline.RowAsync(id);
 
         Assert.Equal(ImageStatus.CloudinaryUploadFailure, failed.Status);
         Assert.Equal(1, failed.Attempts);
         Assert.NotNull(failed.NextAttemptAt);
         Assert.False(string.IsNullOrEmpty(failed.Error));
 
-        var final = await _pipeline.DriveAsync(id);
+        var final = await pipeline.DriveAsync(id);
 
         Assert.Equal(ImageStatus.SavedInCloudinary, final.Status);
         Assert.Equal(2, final.Attempts); // two failed attempts counted; the third succeeded
         Assert.Null(final.Error);
         Assert.Null(final.NextAttemptAt);
-        Assert.Equal(1, _pipeline.Cloudinary.AssetCount);
+        Assert.Equal(1, pipeline.Cloudinary.AssetCount);
         var log = final.LogEntries().Select(e => e.Message).ToList();
         Assert.Equal(2, log.Count(m => m.StartsWith("Cloudinary push failed", StringComparison.Ordinal) && m.Contains("next attempt in")));
         Assert.Equal(2, log.Count(m => m.StartsWith("Retry due", StringComparison.Ordinal)));

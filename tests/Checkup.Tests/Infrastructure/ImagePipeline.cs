@@ -40,7 +40,7 @@ public sealed class ImagePipeline : IAsyncDisposable
             ["ConnectionStrings:Postgres"] = database.ConnectionString,
             ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
             ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
-            ["Cloudinary:Timeout"] = "00:00:02",
+            ["Cloudinary:Timeout"] = "00:00:30", // generous: a loaded CI machine must not turn a good push into a timeout
             ["Images:RetryBaseDelay"] = "00:00:00.010",
             ["Images:RetryMaxDelay"] = "00:00:00.050",
         };
