@@ -1,12 +1,15 @@
+using Checkup.Core.Cleanup;
 using Checkup.Core.Cloudinary;
 using Checkup.Core.Configuration;
 using Checkup.Core.Database;
 using Checkup.Core.Health;
+using Checkup.Core.Images;
 using Checkup.Core.Storage;
 using Checkup.Core.Submissions;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -47,8 +50,24 @@ public static class CheckupCoreExtensions
         services.AddSingleton<StorageClients>();
         services.AddSingleton<HealthProbe>();
         services.AddSubmissions(configuration);
+        services.AddImagePipeline(configuration);
         services.AddHostedService<StartupTasks>();
         return services;
+    }
+
+    private static void AddImagePipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ImageOptions>(o => configuration.GetSection("Images").Bind(o), ImageOptions.Problem);
+        services.TryAddSingleton(TimeProvider.System);
+        // Timeouts are the client's own (per request, so they can be told from a caller's cancellation).
+        services.AddHttpClient<CloudinaryClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<ImageQueue>();
+        // Scoped: they hold the typed HttpClient, which the factory rotates.
+        services.AddScoped<ImageUploads>();
+        services.AddScoped<ImageProcessor>();
+        services.AddScoped<ImageRetries>();
+        services.AddScoped<CleanupJob>();
     }
 
     /// <summary>Options checked when the host starts, with a message that names the setting and its expected form.</summary>

@@ -1,9 +1,12 @@
 using Checkup.Core;
+using Checkup.Functions.Admin;
 using Checkup.Functions.Auth;
 using Checkup.Functions.Health;
 using Checkup.Functions.Hosting;
+using Checkup.Functions.Images;
 using Checkup.Functions.Problems;
 using Checkup.Functions.Submissions;
+using Checkup.Functions.Triggers;
 
 if (Commands.TryRun(args) is { } exitCode)
 {
@@ -18,6 +21,7 @@ builder.Services.AddCheckupProblems();
 builder.Services.AddCheckupCors(builder.Configuration);
 builder.Services.AddCheckupRateLimits(builder.Configuration);
 builder.Services.AddCheckupOpenApi();
+builder.Services.AddCheckupTriggers(builder.Configuration);
 
 var app = builder.Build();
 app.UseCheckupProblems();
@@ -30,11 +34,14 @@ app.UseBodySizeLimits();
 // The Functions host polls GET / until the handler answers; any answer means ready.
 app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).AllowAnonymous().ExcludeFromDescription();
 app.MapOpenApi("/api/openapi.json").AllowAnonymous();
+app.MapTriggers(); // POST /ProcessImage and /CleanupImages, as the Functions host calls them
 
 // Secure by default: everything under /api needs a signed-in person unless it opts out (health).
 var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.UserPolicy).WithProblemJson();
 api.MapHealth();
 api.MapSubmissions();
+api.MapImages();
+api.MapAdminImages();
 
 app.Run();
 return 0;

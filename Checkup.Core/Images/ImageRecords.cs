@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Checkup.Core.Images;
+
+/// <summary>The image state machine's values, exactly as the API and the database spell them.</summary>
+public static class ImageStatus
+{
+    public const string Uploaded = "uploaded";
+    public const string SavedLocally = "saved-locally";
+    public const string SavedInCloudinary = "saved-cld";
+    public const string LocalUploadFailure = "local-upload-failure";
+    public const string CloudinaryUploadFailure = "cld-upload-failure";
+}
+
+/// <summary>One row of <c>images</c> (the log as its jsonb text).</summary>
+public sealed record ImageRow
+{
+    public Guid Id { get; init; }
+    public string OwnerId { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? LocalPath { get; init; }
+    public string? CloudinaryUrl { get; init; }
+    public string? CloudinaryPublicId { get; init; }
+    public long? CloudinaryVersion { get; init; }
+    public string? CloudinaryAssetId { get; init; }
+    public string? ContentType { get; init; }
+    public long? Bytes { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public string? Sha256 { get; init; }
+    public int Attempts { get; init; }
+    public DateTime? NextAttemptAt { get; init; }
+    public string Log { get; init; } = "[]";
+    public string? Error { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+
+    public IReadOnlyList<ImageLogEntry> LogEntries() =>
+        JsonSerializer.Deserialize<List<ImageLogEntry>>(Log, ImageJson.Options) ?? [];
+}
+
+public sealed record ImageLogEntry(DateTime At, string Message);
+
+/// <summary>What the staged blob carries besides its bytes; also kept on the blob so a crashed upload can be completed.</summary>
+public sealed record StagedImage(string BlobName, string ContentType, long Bytes, int Width, int Height, string Sha256);
+
+/// <summary>The message on <c>image-uploads</c>: <c>{"imageId": "...", "traceparent": "..."}</c> (traceparent absent when unknown).</summary>
+public sealed record ImageMessage(Guid ImageId, string? Traceparent)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, ImageJson.Options);
+
+    /// <summary>null when the bytes are not such a message.</summary>
+    public static ImageMessage? TryParse(ReadOnlySpan<byte> utf8Json)
+    {
+        try
+        {
+            var message = JsonSerializer.Deserialize<ImageMessage>(utf8Json, ImageJson.Options);
+            return message is { ImageId: var id } && id != Guid.Empty ? message : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+internal static class ImageJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+/// <summary>Log entries as the jsonb array the SQL appends to <c>images.log</c>.</summary>
+internal static class ImageLog
+{
+    public static string Entries(TimeProvider clock, params string[] messages)
+    {
+        var at = clock.GetUtcNow().UtcDateTime;
+        // Entries written together keep their order even when the clock does not advance between them.
+        return JsonSerializer.Serialize(messages.Select((m, i) => new ImageLogEntry(at.AddTicks(i * 10), m)), ImageJson.Options);
+    }
+
+    /// <summary>Entries with their own times (a step that started before its outcome was known).</summary>
+    public static string Entries(params ImageLogEntry[] entries) => JsonSerializer.Serialize(entries, ImageJson.Options);
+}

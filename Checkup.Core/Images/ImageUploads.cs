@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Checkup.Core.Storage;
+using Checkup.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Checkup.Core.Images;
+
+/// <summary>
+/// POST /api/images behind the HTTP layer: streams the file into the staging blob one block at a time while
+/// counting, hashing and sniffing it, so memory holds one block whatever the file's size. Blocks stay
+/// uncommitted (invisible, garbage-collected by storage) until the whole file has passed every check; a refused
+/// upload leaves no blob, no message and no row.
+/// </summary>
+public sealed partial class ImageUploads(
+    ImageStore store,
+    ImageQueue queue,
+    StorageClients storage,
+    IOptions<ImageOptions> options,
+    TimeProvider clock,
+    ILogger<ImageUploads> logger)
+{
+    /// <summary>One staged block; the only buffer that scales with the upload (not with the file).</summary>
+    internal const int BlockSize = 1024 * 1024;
+
+    public static string BlobName(Guid imageId) => $"img-{imageId}";
+
+    public Task<ImageRow?> FindReplayAsync(string ownerId, string idempotencyKey, CancellationToken ct) =>
+        store.FindByIdempotencyKeyAsync(ownerId, idempotencyKey, ct);
+
+    /// <summary>
+    /// Reads <paramref name="file"/> to its end. Exceptions from reading it (the client went away, the body broke a
+    /// server limit) propagate after the row is removed: they are the client's, not storage's.
+    /// </summary>
+    public async Task<UploadOutcome> UploadAsync(UploadRequest request, Stream file, CancellationToken ct)
+    {
+        var o = options.Value;
+        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var sniffer = new ImageSniffer();
+        Guid? pending = null; // a row in 'uploaded' that must not outlive a refusal
+        try
+        {
+            var filled = await FillAsync(file, buffer, ct);
+            long total = filled;
+            if (Check(sniffer, buffer, filled, total, o) is { } refusedEarly)
+            {
+                return refusedEarly;
+            }
+
+            var id = Guid.CreateVersion7();
+            try
+            {
+                if (!await store.CreateAsync(id, request.OwnerId, sniffer.ContentType!, request.IdempotencyKey,
+                        ImageLog.Entries(clock, $"Upload started ({sniffer.ContentType})"), ct))
+                {
+                    return await ReplayAsync(request, ct);
+                }
+            }
+            catch (NpgsqlException e)
+            {
+                logger.LogError(e, "Image upload refused: the database is unavailable");
+                return new UploadOutcome.Unavailable(null, "The database is unavailable.");
+            }
+
+            pending = id;
+            var blob = storage.Staging.GetBlockBlobClient(BlobName(id));
+            var blocks = new List<string>();
+            while (filled > 0)
+            {
+                hash.AppendData(buffer, 0, filled);
+                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes(blocks.Count.ToString("D8", CultureInfo.InvariantCulture)));
+                if (await StorageStepAsync(id, () => blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: ct), ct) is { } failed)
+                {
+                    pending = null;
+                    return failed;
+                }
+
+                blocks.Add(blockId);
+                filled = await FillAsync(file, buffer, ct);
+                total += filled;
+                if (filled > 0 && Check(sniffer, buffer, filled, total, o) is { } refused)
+                {
+                    return refused;
+                }
+            }
+
+            sniffer.Finish();
+            if (Refusal(sniffer, o) is { } truncated)
+            {
+                return truncated;
+            }
+
+            var header = sniffer.Header!;
+            var staged = new StagedImage(BlobName(id), header.ContentType, total, header.Width, header.Height, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            var commit = new CommitBlockListOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = staged.ContentType },
+                Metadata = StagedMetadata.From(staged, request.OwnerId),
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, // never replaces bytes already staged
+            };
+            if (await StorageStepAsync(id, () => blob.CommitBlockListAsync(blocks, commit, ct), ct) is { } commitFailed)
+            {
+                pending = null;
+                return commitFailed;
+            }
+
+            pending = null; // the bytes are safe: from here on the cleanup completes whatever this request cannot
+            return await FinishAsync(id, staged, request, ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (pending is { } abandoned)
+            {
+                await ForgetAsync(abandoned);
+            }
+        }
+    }
+
+    private async Task<UploadOutcome> FinishAsync(Guid id, StagedImage staged, UploadRequest request, CancellationToken ct)
+    {
+        ImageRow? image;
+        try
+        {
+            image = await store.MarkSavedLocallyAsync(id, staged,
+                ImageLog.Entries(clock, $"Stored {staged.Bytes} bytes ({staged.ContentType}, {staged.Width}x{staged.Height}, sha256 {staged.Sha256}) as staging blob {staged.BlobName}"), ct);
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogError(e, "Image {ImageId} is staged but its row could not be updated; the cleanup will complete it", id);
+            return new UploadOutcome.Unavailable(id, "The database is unavailable; the image will be completed later.");
+        }
+
+        if (image is null)
+        {
+            // Only the cleanup moves an 'uploaded' row on, and only one older than any request can run.
+            logger.LogError("Image {ImageId} left 'uploaded' while its upload was still running (Images__StuckAfter too short?)", id);
+            return new UploadOutcome.Unavailable(id, "The upload took too long and was given up; upload the image again.");
+        }
+
+        var traceId = CheckupTelemetry.TraceIdOf(request.Traceparent);
+        try
+        {
+            await queue.EnqueueAsync(id, request.Traceparent, ct);
+            await store.AppendLogAsync(id, ImageLog.Entries(clock, $"Queued for Cloudinary (trace {traceId ?? "none"})"), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The bytes are safe and the row says saved-locally: the cleanup re-queues images that make no progress.
+            logger.LogWarning(e, "Image {ImageId} is stored but could not be queued; the cleanup will queue it", id);
+            await store.AppendLogAsync(id, ImageLog.Entries(clock, "Queueing failed; the cleanup will queue it: " + e.Message), CancellationToken.None);
+        }
+
+        return new UploadOutcome.Created(await store.FindAsync(id, ct) ?? image);
+    }
+
+    private async Task<UploadOutcome> ReplayAsync(UploadRequest request, CancellationToken ct)
+    {
+        var first = await store.FindByIdempotencyKeyAsync(request.OwnerId, request.IdempotencyKey!, ct);
+        return first switch
+        {
+            null => new UploadOutcome.Unavailable(null, "The request with this Idempotency-Key failed just now; try again."),
+            { Status: ImageStatus.Uploaded } => new UploadOutcome.InProgress(first.Id),
+            _ => new UploadOutcome.Replayed(first),
+        };
+    }
+
+    /// <summary>Runs one storage call; on failure marks the row <c>local-upload-failure</c> and returns the answer.</summary>
+    private async Task<UploadOutcome?> StorageStepAsync(Guid id, Func<Task> step, CancellationToken ct)
+    {
+        try
+        {
+            await step();
+            return null;
+        }
+        catch (Exception e) when ((e is RequestFailedException or AggregateException or IOException or TimeoutException) && !ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "Image {ImageId} could not be staged", id);
+            var error = "Staging the upload failed: " + FirstLine(e.Message);
+            try
+            {
+                await store.MarkLocalFailureAsync(id, error, ImageLog.Entries(clock, error), CancellationToken.None);
+            }
+            catch (NpgsqlException dbError)
+            {
+                logger.LogError(dbError, "Image {ImageId} could not be marked local-upload-failure; the cleanup will", id);
+            }
+
+            return new UploadOutcome.Unavailable(id, "Storage is unavailable; the image was not stored.");
+        }
+    }
+
+    private async Task ForgetAsync(Guid id)
+    {
+        try
+        {
+            await store.DeleteUnstoredAsync(id, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Left in 'uploaded' without a blob: the cleanup marks it local-upload-failure after Images__StuckAfter.
+            logger.LogWarning(e, "The unfinished image {ImageId} could not be removed", id);
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}

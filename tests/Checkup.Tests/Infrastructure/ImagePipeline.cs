@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Checkup.Core.Images;
+using Checkup.Core.Storage;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Checkup.Tests.Infrastructure;
+
+/// <summary>
+/// The app on its own scratch database (the cleanup scans the whole images table, so pipeline tests never share one),
+/// its own container and queue, and a Cloudinary stand-in. Short retry delays; triggers are driven by the test.
+/// </summary>
+public sealed class ImagePipeline : IAsyncDisposable
+{
+    private readonly ScratchDatabase _database;
+
+    private ImagePipeline(CloudinaryStandIn cloudinary, ScratchDatabase database, CheckupFactory factory)
+    {
+        Cloudinary = cloudinary;
+        _database = database;
+        Factory = factory;
+    }
+
+    public CloudinaryStandIn Cloudinary { get; }
+    public CheckupFactory Factory { get; }
+    public string ConnectionString => _database.ConnectionString;
+    public StorageClients Storage => Factory.Services.GetRequiredService<StorageClients>();
+
+    public static async Task<ImagePipeline> StartAsync(IDictionary<string, string?>? overrides = null)
+    {
+        var cloudinary = await CloudinaryStandIn.StartAsync();
+        var database = await TestEnvironment.CreateScratchDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
+            ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
+            ["Cloudinary:Timeout"] = "00:00:30", // generous: a loaded CI machine must not turn a good push into a timeout
+            ["Images:RetryBaseDelay"] = "00:00:00.010",
+            ["Images:RetryMaxDelay"] = "00:00:00.050",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var factory = new CheckupFactory(settings);
+        factory.CreateClient(); // starts the app: migrations, container, queues
+        return new ImagePipeline(cloudinary, database, factory);
+    }
+
+    public HttpClient Client(string sub, bool admin = false) => Factory.ClientFor(sub, admin);
+
+    public static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] bytes, string fileName = "photo.png",
+        string contentType = "image/png", string? idempotencyKey = null, string? traceparent = null)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        form.Add(file, "file", fileName);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/images") { Content = form };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        if (traceparent is not null)
+        {
+            request.Headers.Add("traceparent", traceparent);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Uploads a small PNG and returns its id (asserting the 201).</summary>
+    public async Task<Guid> UploadImageAsync(string sub, byte[]? bytes = null)
+    {
+        var response = await UploadAsync(Client(sub), bytes ?? TestImages.Png());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await Json(response)).GetProperty("id").GetGuid();
+    }
+
+    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public async Task<ImageRow> RowAsync(Guid id) =>
+        await Factory.Services.GetRequiredService<ImageStore>().FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no image {id}");
+
+    public async Task<IReadOnlyList<ImageRow>> RowsOfAsync(string ownerId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        return (await connection.QueryAsync<ImageRow>($"select {ImageStore.Columns} from images where owner_id = @ownerId", new { ownerId })).ToList();
+    }
+
+    public async Task ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.ExecuteAsync(sql, parameters);
+    }
+
+    public async Task<bool> StagedBlobExistsAsync(Guid id) =>
+        (await Storage.Staging.GetBlobClient(ImageUploads.BlobName(id)).ExistsAsync()).Value;
+
+    public async Task<List<string>> StagedBlobNamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var blob in Storage.Staging.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
+    }
+
+    /// <summary>Takes every visible message off the upload queue (the host would deliver them).</summary>
+    public async Task<List<QueueMessage>> TakeMessagesAsync()
+    {
+        var taken = new List<QueueMessage>();
+        while (true)
+        {
+            var batch = (await Storage.UploadQueue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
+            if (batch.Length == 0)
+            {
+                return taken;
+            }
+
+            taken.AddRange(batch);
+        }
+    }
+
+    public async Task<int> QueuedCountAsync() => (await Storage.UploadQueue.PeekMessagesAsync(32)).Value.Length;
+
+    /// <summary>What the host does: every queued message POSTed to /ProcessImage in the binary form, deleted after a 2xx.</summary>
+    public async Task<int> DeliverQueuedAsync()
+    {
+        var messages = await TakeMessagesAsync();
+        foreach (var message in messages)
+        {
+            var response = await PostProcessImageAsync(HostPayloads.QueueBinary(message.Body.ToArray(), (int)message.DequeueCount));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await Storage.UploadQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+
+        return messages.Count;
+    }
+
+    public Task<HttpResponseMessage> PostProcessImageAsync(string payload) =>
+        Factory.CreateClient().PostAsync("/ProcessImage", new StringContent(payload, Encoding.UTF8, "application/json"));
+
+    public static string MessageFor(Guid imageId) => JsonSerializer.Serialize(new { imageId });
+
+    public async Task<JsonElement> RunCleanupAsync(bool isPastDue = false)
+    {
+        var response = await Factory.CreateClient().PostAsync("/CleanupImages",
+            new StringContent(HostPayloads.Timer(withScheduleStatus: true, isPastDue), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await Json(response);
+    }
+
+    /// <summary>
+    /// Plays host and timer until the image leaves the retry loop: deliver, and while it waits for a retry run the
+    /// cleanup (which queues it once due). Bounded by rounds and a generous deadline, never by a timed assertion.
+    /// </summary>
+    public async Task<ImageRow> DriveAsync(Guid id, int maxRounds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        for (var round = 0; round < maxRounds && DateTime.UtcNow < deadline; round++)
+        {
+            await DeliverQueuedAsync();
+            var row = await RowAsync(id);
+            if (row.Status != ImageStatus.CloudinaryUploadFailure || row.NextAttemptAt is null)
+            {
+                return row;
+            }
+
+            while (await QueuedCountAsync() == 0 && DateTime.UtcNow < deadline)
+            {
+                await RunCleanupAsync();
+                if (await QueuedCountAsync() == 0)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
+
+        return await RowAsync(id);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Cloudinary.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await _database.DisposeAsync();
+    }
+}

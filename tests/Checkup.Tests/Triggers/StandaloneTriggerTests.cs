@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Checkup.Core.Images;
+using Checkup.Functions.Triggers;
+using Checkup.Tests.Infrastructure;
+
+namespace Checkup.Tests.Triggers;
+
+public sealed class StandaloneTriggerTests
+{
+    private static readonly string FunctionApp = Path.Combine(TestEnvironment.RepositoryRoot, "Checkup.Functions", "FunctionApp");
+
+    [Fact]
+    public async Task Without_the_host_the_process_consumes_the_queue_itself_and_poisons_a_message_that_keeps_failing()
+    {
+        await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?>
+        {
+            ["Triggers:Standalone"] = "true",
+            ["Triggers:MaxDequeueCount"] = "2",
+            ["Triggers:VisibilityTimeout"] = "00:00:01",
+            ["Triggers:MaxPollingInterval"] = "00:00:00.200",
+        });
+
+        var id = await pipeline.UploadImageAsync(Users.New());
+        await pipeline.Storage.UploadQueue.SendMessageAsync("this is not an image message");
+
+        var saved = await Eventually(async () => (await pipeline.RowAsync(id)).Status == ImageStatus.SavedInCloudinary);
+        var poisoned = await Eventually(async () => (await pipeline.Storage.PoisonQueue.PeekMessagesAsync(32)).Value.Length == 1);
+
+        Assert.True(saved, "the uploaded image was not pushed by the in-process consumer");
+        Assert.True(poisoned, "the failing message did not reach the poison queue");
+        var poison = Assert.Single((await pipeline.Storage.PoisonQueue.PeekMessagesAsync(32)).Value);
+        Assert.Equal("this is not an image message", poison.Body.ToString());
+        Assert.Equal(0, await pipeline.QueuedCountAsync() + (await pipeline.Storage.UploadQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public void Standalone_defaults_are_host_json_queue_settings_and_the_cleanup_functions_schedule()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(FunctionApp, "host.json"))).RootElement;
+        var queues = host.GetProperty("extensions").GetProperty("queues");
+        var timer = JsonDocument.Parse(File.ReadAllText(Path.Combine(FunctionApp, "CleanupImages", "function.json")))
+            .RootElement.GetProperty("bindings")[0];
+        var defaults = new StandaloneTriggerOptions();
+
+        Assert.Equal(queues.GetProperty("batchSize").GetInt32(), defaults.BatchSize);
+        Assert.Equal(queues.GetProperty("maxDequeueCount").GetInt32(), defaults.MaxDequeueCount);
+        Assert.Equal(TimeSpan.Parse(queues.GetProperty("visibilityTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture), defaults.VisibilityTimeout);
+        Assert.Equal(TimeSpan.Parse(queues.GetProperty("maxPollingInterval").GetString()!, System.Globalization.CultureInfo.InvariantCulture), defaults.MaxPollingInterval);
+        Assert.Equal(TimeSpan.Parse(host.GetProperty("functionTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture), defaults.FunctionTimeout);
+        Assert.Equal(timer.GetProperty("schedule").GetString(), defaults.CleanupSchedule);
+        Assert.False(timer.GetProperty("runOnStartup").GetBoolean()); // the standalone timer waits for the first tick too
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+}
