@@ -31,13 +31,21 @@ public static class OpenApiSetup
             return Task.CompletedTask;
         });
 
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddOperationTransformer(async (operation, context, ct) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (!metadata.OfType<IAllowAnonymous>().Any())
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+
+                // Every protected operation can answer these, whichever feature maps it: documented once, here.
+                var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: ct);
+                AddProblemResponse(operation, "401", "No valid token (WWW-Authenticate says why).", problem);
+                if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == Auth.AuthSetup.AdminPolicy))
+                {
+                    AddProblemResponse(operation, "403", "The token does not carry the admin role.", problem);
+                }
             }
 
             if (metadata.OfType<SendsETag>().Any())
@@ -56,7 +64,6 @@ public static class OpenApiSetup
                 }
             }
 
-            return Task.CompletedTask;
         });
 
         options.AddSchemaTransformer((schema, context, _) =>
@@ -82,6 +89,19 @@ public static class OpenApiSetup
             return Task.CompletedTask;
         });
     });
+
+    private static void AddProblemResponse(OpenApiOperation operation, string status, string description, OpenApiSchema schema)
+    {
+        operation.Responses ??= new OpenApiResponses();
+        if (!operation.Responses.ContainsKey(status))
+        {
+            operation.Responses[status] = new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = schema } },
+            };
+        }
+    }
 }
 
 /// <summary>Marks endpoints whose answers carry an <c>ETag</c> (documented by <see cref="OpenApiSetup"/>).</summary>

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Checkup.Core.Images;
 using Checkup.Core.Telemetry;
 using Checkup.Functions.Auth;
+using Checkup.Functions.Hosting;
 using Checkup.Functions.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,6 +24,13 @@ public static class ImagesApi
             .WithName("Images")
             .WithSummary("Upload one image (multipart field 'file'); answers 201 before it reaches Cloudinary. Idempotency-Key replays the first answer.")
             .Accepts<IFormFile>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireRateLimiting(RateLimitSetup.WritesPolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .DisableAntiforgery();
         images.MapGet("/{id:guid}", GetImage)
             .WithName("ImageById")
