@@ -42,6 +42,9 @@ api.MapHealth();
 api.MapSubmissions();
 api.MapImages();
 api.MapAdminImages();
+api.MapAdminSubmissions();
+api.MapAdminStats();
+api.MapAdminUsers();
 
 app.Run();
 return 0;
