@@ -51,10 +51,14 @@ public sealed class CsvWriter(TextWriter output)
             row.Append('\'');
         }
 
-        foreach (var c in value)
+        var rest = value.AsSpan();
+        for (var quote = rest.IndexOf('"'); quote >= 0; quote = rest.IndexOf('"'))
         {
-            row.Append(c == '"' ? "\"\"" : c);
+            row.Append(rest[..(quote + 1)]).Append('"'); // a quote is written twice
+            rest = rest[(quote + 1)..];
         }
+
+        row.Append(rest);
 
         if (quoted)
         {

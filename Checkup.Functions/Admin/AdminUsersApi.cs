@@ -25,6 +25,9 @@ public static class AdminUsersApi
     public static async Task<Results<Ok<ErasureReceipt>, BadRequest<ProblemDetails>, ProblemHttpResult>> Erase(
         string sub, UserErasure erasure, HttpResponse response, CancellationToken ct)
     {
+        // The server decodes every escape in the path except %2F (so that it cannot add a path segment): a 'sub'
+        // holding a slash (some issuers' ids do) arrives with it still escaped.
+        sub = sub.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         if (string.IsNullOrWhiteSpace(sub) || sub.Length > MaxSubLength)
         {
             return Problem.BadRequest("bad_request", "Invalid user id", $"The user id (the token's 'sub') must be 1 to {MaxSubLength} characters.");
