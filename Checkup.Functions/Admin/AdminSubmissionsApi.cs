@@ -28,11 +28,11 @@ public static class AdminSubmissionsApi
 
     /// <summary>Filters shared by the listing and the export; times are ISO 8601 (UTC unless an offset is given), ranges [from, to).</summary>
     public sealed record SubmissionFilterQuery(
-        [FromQuery(Name = "status"), Description("draft, submitted, or both comma separated (default: all)")] string? Status,
-        [FromQuery(Name = "createdFrom"), Description("created at or after this instant")] string? CreatedFrom,
-        [FromQuery(Name = "createdTo"), Description("created before this instant")] string? CreatedTo,
-        [FromQuery(Name = "submittedFrom"), Description("submitted at or after this instant (drafts never match)")] string? SubmittedFrom,
-        [FromQuery(Name = "submittedTo"), Description("submitted before this instant (drafts never match)")] string? SubmittedTo)
+        [property: FromQuery(Name = "status"), Description("draft, submitted, or both comma separated (default: all)")] string? Status,
+        [property: FromQuery(Name = "createdFrom"), Description("created at or after this instant")] string? CreatedFrom,
+        [property: FromQuery(Name = "createdTo"), Description("created before this instant")] string? CreatedTo,
+        [property: FromQuery(Name = "submittedFrom"), Description("submitted at or after this instant (drafts never match)")] string? SubmittedFrom,
+        [property: FromQuery(Name = "submittedTo"), Description("submitted before this instant (drafts never match)")] string? SubmittedTo)
     {
         public SubmissionFilter Read(AdminQuery query)
         {
