@@ -44,6 +44,9 @@ api.MapHealth();
 api.MapSubmissions();
 api.MapImages();
 api.MapAdminImages();
+api.MapAdminSubmissions();
+api.MapAdminStats();
+api.MapAdminUsers();
 
 app.Run();
 return 0;

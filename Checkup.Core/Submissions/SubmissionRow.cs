@@ -59,12 +59,18 @@ internal sealed record SubmissionRow
         Image3Status is null ? null : new(Image3Status, Image3Submittable),
     ];
 
+    /// <summary>The three slots with their images' states, as every view of a submission shows them.</summary>
+    public IReadOnlyList<Project> Projects()
+    {
+        var images = new[] { (Image1Status, Image1Url, Image1Error), (Image2Status, Image2Url, Image2Error), (Image3Status, Image3Url, Image3Error) };
+        return Slots.Select((p, i) => new Project(i + 1, p.Name, p.Description, p.Role, p.ImageId,
+            p.ImageId is { } imageId && images[i].Item1 is { } status ? new ProjectImage(imageId, status, images[i].Item2, images[i].Item3) : null)).ToList();
+    }
+
     public Submission ToSubmission(bool deadlinePassed)
     {
         var slots = Slots;
-        var images = new[] { (Image1Status, Image1Url, Image1Error), (Image2Status, Image2Url, Image2Error), (Image3Status, Image3Url, Image3Error) };
-        var projects = slots.Select((p, i) => new Project(i + 1, p.Name, p.Description, p.Role, p.ImageId,
-            p.ImageId is { } imageId && images[i].Item1 is { } status ? new ProjectImage(imageId, status, images[i].Item2, images[i].Item3) : null)).ToList();
+        var projects = Projects();
 
         List<BlockingReason> reasons = Status == Submission.Submitted
             ? [new("status", "submitted", "This submission has been submitted; it can no longer change.")]

@@ -66,6 +66,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     /// <summary>Delay before a successful upload answers (to make two invocations overlap).</summary>
     public TimeSpan UploadDelay { get; set; }
 
+    /// <summary>Awaited by an upload after its checks, before the asset is stored (lets a test hold a push mid-way).</summary>
+    public Func<Task>? BeforeUploadStored { get; set; }
+
     public StoredAsset? Asset(string publicId) => _assets.TryGetValue(publicId, out var asset) ? asset : null;
 
     /// <summary>The next <paramref name="count"/> uploads fail this way.</summary>
@@ -129,6 +132,11 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
             case StandInFailure.Drop:
                 context.Abort();
                 return;
+        }
+
+        if (BeforeUploadStored is { } hold)
+        {
+            await hold();
         }
 
         var publicId = form["public_id"].ToString();
