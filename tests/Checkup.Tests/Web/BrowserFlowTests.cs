@@ -9,7 +9,12 @@ namespace Checkup.Tests.Web;
 /// </summary>
 public sealed class BrowserFlowTests
 {
-    private static readonly string Screenshots = Path.Combine(TestEnvironment.RepositoryRoot, "docs", "screenshots");
+    /// <summary>
+    /// Every run saves its screenshots in artifacts/screenshots (ignored); with CHECKUP_UPDATE_SCREENSHOTS=1 they
+    /// replace the README's pictures in docs/screenshots, so a test run does not dirty the work tree by accident.
+    /// </summary>
+    private static readonly string Screenshots = Path.Combine(TestEnvironment.RepositoryRoot,
+        Environment.GetEnvironmentVariable("CHECKUP_UPDATE_SCREENSHOTS") == "1" ? "docs" : "artifacts", "screenshots");
     private static readonly TimeSpan PipelineTimeout = TimeSpan.FromSeconds(60); // generous: a loaded CI machine
 
     [Fact]
