@@ -1,3 +1,4 @@
+using Checkup.Core.Admin;
 using Checkup.Core.Cleanup;
 using Checkup.Core.Cloudinary;
 using Checkup.Core.Configuration;
@@ -51,6 +52,7 @@ public static class CheckupCoreExtensions
         services.AddSingleton<HealthProbe>();
         services.AddSubmissions(configuration);
         services.AddImagePipeline(configuration);
+        services.AddAdmin();
         services.AddHostedService<StartupTasks>();
         return services;
     }

@@ -6,6 +6,7 @@ using Checkup.Functions.Hosting;
 using Checkup.Functions.Images;
 using Checkup.Functions.Problems;
 using Checkup.Functions.Submissions;
+using Checkup.Functions.Telemetry;
 using Checkup.Functions.Triggers;
 
 if (Commands.TryRun(args) is { } exitCode)
@@ -15,6 +16,7 @@ if (Commands.TryRun(args) is { } exitCode)
 
 var builder = WebApplication.CreateBuilder(args);
 builder.ConfigureHandlerUrls();
+builder.AddCheckupTelemetry();
 builder.Services.AddCheckupCore(builder.Configuration);
 builder.Services.AddCheckupAuth(builder.Configuration);
 builder.Services.AddCheckupProblems();
@@ -43,6 +45,9 @@ api.MapHealth();
 api.MapSubmissions();
 api.MapImages();
 api.MapAdminImages();
+api.MapAdminSubmissions();
+api.MapAdminStats();
+api.MapAdminUsers();
 
 app.Run();
 return 0;

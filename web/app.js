@@ -11,7 +11,7 @@ const state = {
   token: "",
   submission: null, // last copy the server confirmed
   etag: null,
-  saving: false,
+  saving: null, // the save in flight (a promise), so submit can wait for it
   saveAgain: false,
   saveTimer: null,
   conflict: false,
@@ -135,9 +135,16 @@ function scheduleSave() {
   state.saveTimer = setTimeout(save, AUTOSAVE_DELAY_MS);
 }
 
-async function save() {
-  if (state.saving) { state.saveAgain = true; return; }
-  state.saving = true;
+function save() {
+  if (state.saving) { state.saveAgain = true; return state.saving; }
+  state.saving = saveOnce().finally(() => {
+    state.saving = null;
+    if (state.saveAgain && !state.conflict) { state.saveAgain = false; save(); }
+  });
+  return state.saving;
+}
+
+async function saveOnce() {
   setSaveState("Saving…");
   try {
     const { status, json, etag } = await call("PUT", "/api/submission/draft", { body: formState(), ifMatch: state.etag });
@@ -157,9 +164,6 @@ async function save() {
   } catch {
     setSaveState("Not saved: no connection. Retrying…", true);
     state.saveTimer = setTimeout(save, 3000);
-  } finally {
-    state.saving = false;
-    if (state.saveAgain && !state.conflict) { state.saveAgain = false; save(); }
   }
 }
 
@@ -202,7 +206,14 @@ function renderImage(i, image) {
   status.textContent = image.status === "cld-upload-failure" && image.attempts ? `${text} (attempt ${image.attempts})` : text;
   status.className = `image-status ${cls}`;
   status.dataset.status = image.status;
-  if (image.url) { thumb.src = image.url; thumb.hidden = false; } else { thumb.hidden = true; }
+  if (image.url && thumb.dataset.src !== image.url) {
+    thumb.dataset.src = image.url;
+    thumb.onload = () => { thumb.hidden = false; };
+    thumb.onerror = () => { thumb.hidden = true; }; // the CDN may be out of reach (local development): the status says enough
+    thumb.src = image.url;
+  } else if (!image.url) {
+    thumb.hidden = true;
+  }
 }
 
 async function onFile(i, input) {
@@ -217,16 +228,18 @@ async function onFile(i, input) {
   try {
     const { status, json } = await uploadImage(file, (p) => { progress.value = p; });
     if (status !== 201) {
+      progress.hidden = true;
       renderImage(i, null);
       setError(i, "imageId", problemText(json, `Upload refused (${status})`));
       return;
     }
-    progress.value = 100;
+    progress.hidden = true;
     fs.dataset.imageId = json.id;
     renderImage(i, json);
     scheduleSave();
     poll(i, json.id);
   } catch {
+    progress.hidden = true;
     renderImage(i, null);
     setError(i, "imageId", "Upload failed: no connection.");
   } finally {
@@ -291,6 +304,8 @@ async function submit(event) {
   const button = $("#submit");
   button.disabled = true;
   try {
+    state.saveAgain = false;
+    await state.saving; // submit with the version the last autosave produced, not the one before it
     const { status, json, etag } = await call("POST", "/api/submission/submit", { body: formState(), ifMatch: state.etag });
     if (status === 200) { accept(json, etag); showDone(json); return; }
     if (status === 412) { showConflict(json); return; }
@@ -309,11 +324,19 @@ function showDone(submission) {
     const li = document.createElement("li");
     li.textContent = `${p.name} — ${p.role}`;
     if (p.image?.url) {
+      const link = document.createElement("a");
+      link.href = p.image.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = " (image)";
       const img = document.createElement("img");
       img.className = "thumb";
-      img.src = p.image.url;
       img.alt = p.name;
-      li.appendChild(img);
+      img.hidden = true;
+      img.onload = () => { img.hidden = false; };
+      img.onerror = () => img.remove(); // the CDN may be out of reach (local development): the link stays
+      img.src = p.image.url;
+      li.append(link, img);
     }
     return li;
   }));

@@ -32,7 +32,34 @@ public sealed class CleanupJob(
         var (deleted, kept) = await DeleteUnreferencedAsync(ct);
         var summary = new CleanupSummary(stagedDeleted, retries, stalled, completed, failed, deleted, kept);
         logger.LogInformation("Image cleanup: {Summary}", summary);
+        if (stalled + completed + failed > 0)
+        {
+            // Worded for the stuck-images alert (infra/queries): "stuck" and the statuses it recovers from.
+            logger.LogWarning("Image cleanup recovered {Recovered} stuck images (uploaded or saved-locally with no progress for {StuckAfter})",
+                stalled + completed + failed, options.Value.StuckAfter);
+        }
+
+        await RecordMetricsAsync(summary, ct);
         return summary;
+    }
+
+    private async Task RecordMetricsAsync(CleanupSummary summary, CancellationToken ct)
+    {
+        foreach (var (action, count) in summary.Actions())
+        {
+            CheckupTelemetry.CleanupActions.Add(count, new KeyValuePair<string, object?>("action", action));
+        }
+
+        if (!CheckupTelemetry.ImagesByStatus.Enabled)
+        {
+            return; // nobody exports metrics: skip the count
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        foreach (var (status, count) in await CleanupStore.CountByStatusAsync(connection, ct))
+        {
+            CheckupTelemetry.ImagesByStatus.Record(count, new KeyValuePair<string, object?>("status", status));
+        }
     }
 
     private async Task<int> DeleteStagedCopiesAsync(CancellationToken ct)

@@ -149,4 +149,10 @@ internal static class CleanupStore
         const string sql = "delete from images where id = any(@ids)";
         return c.ExecuteAsync(new CommandDefinition(sql, new { ids }, t, cancellationToken: ct));
     }
+
+    public static async Task<IEnumerable<(string Status, long Count)>> CountByStatusAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        const string sql = "select status, count(*) from images group by status";
+        return await c.QueryAsync<(string, long)>(new CommandDefinition(sql, cancellationToken: ct));
+    }
 }

@@ -126,7 +126,8 @@ public sealed class CloudinaryClient(HttpClient http, IOptions<CloudinaryOptions
 
     private static CloudinaryDestroyResult? ParseDestroy(JsonElement json) => Text(json, "result") switch
     {
-        "ok" or "not found" => new CloudinaryDestroyResult(true, null),
+        "ok" => new CloudinaryDestroyResult(true, null, Found: true),
+        "not found" => new CloudinaryDestroyResult(true, null, Found: false),
         { } other => new CloudinaryDestroyResult(false, new CloudinaryFailure(true, 200, "destroy answered " + other)),
         null => null,
     };

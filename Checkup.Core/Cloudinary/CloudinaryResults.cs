@@ -16,5 +16,8 @@ public sealed record CloudinaryUploadResult(CloudinaryAsset? Asset, CloudinaryFa
     public static CloudinaryUploadResult Failed(CloudinaryFailure failure) => new(null, failure);
 }
 
-/// <summary>Result of a destroy: <c>Deleted</c> also when Cloudinary had no such asset (safe to repeat).</summary>
-public sealed record CloudinaryDestroyResult(bool Deleted, CloudinaryFailure? Failure);
+/// <summary>
+/// Result of a destroy: <c>Deleted</c> also when Cloudinary had no such asset (safe to repeat); <c>Found</c> tells
+/// the two apart ("ok" versus "not found").
+/// </summary>
+public sealed record CloudinaryDestroyResult(bool Deleted, CloudinaryFailure? Failure, bool Found = false);

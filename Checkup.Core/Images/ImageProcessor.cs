@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Azure;
 using Checkup.Core.Cloudinary;
 using Checkup.Core.Storage;
@@ -40,6 +41,7 @@ public sealed class ImageProcessor(
 {
     public async Task<ProcessResult> ProcessAsync(ImageMessage message, CancellationToken ct)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         using var activity = CheckupTelemetry.StartLinked("ProcessImage", ActivityKind.Consumer, message.Traceparent);
         activity?.SetTag("checkup.image_id", message.ImageId.ToString());
         var traceId = CheckupTelemetry.TraceIdOf(message.Traceparent) ?? activity?.TraceId.ToHexString() ?? "none";
@@ -86,14 +88,24 @@ public sealed class ImageProcessor(
                 _ => "a permanent failure, not retried; an admin can retry it",
             };
             var failed = $"Cloudinary push failed: {failure}; {next}";
+            CheckupTelemetry.CloudinaryFailures.Add(1,
+                new("class", failure.Retryable ? "retryable" : "permanent"), new("status", failure.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "none"));
             await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), retryIn, ImageLog.Entries(started, Now(failed)), ct);
             outcome = new(ProcessOutcome.Failed, failed);
         }
 
         await transaction.CommitAsync(ct);
         activity?.SetTag("checkup.outcome", outcome.Outcome.ToString());
+        CheckupTelemetry.ProcessDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome.Outcome.ToString()));
+        // The status is in the text on purpose: the failed-images alert (infra/queries) searches for it.
+        var nowStatus = outcome.Outcome switch
+        {
+            ProcessOutcome.Saved => ImageStatus.SavedInCloudinary,
+            ProcessOutcome.Lost => ImageStatus.LocalUploadFailure,
+            _ => ImageStatus.CloudinaryUploadFailure,
+        };
         logger.Log(outcome.Outcome == ProcessOutcome.Saved ? LogLevel.Information : LogLevel.Warning,
-            "Image {ImageId}: {Outcome}: {Message}", image.Id, outcome.Outcome, outcome.Message);
+            "Image {ImageId} is now {Status}: {Message}", image.Id, nowStatus, outcome.Message);
         return outcome;
     }
 

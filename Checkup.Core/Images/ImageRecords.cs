@@ -31,6 +31,8 @@ public sealed record ImageRow
     public string? Sha256 { get; init; }
     public int Attempts { get; init; }
     public DateTime? NextAttemptAt { get; init; }
+    /// <summary>When an operator gave up on this failed image (nothing retries it since); null otherwise.</summary>
+    public DateTime? GivenUpAt { get; init; }
     public string Log { get; init; } = "[]";
     public string? Error { get; init; }
     public DateTime CreatedAt { get; init; }

@@ -11,7 +11,7 @@ public sealed partial class ImageStore(NpgsqlDataSource dataSource)
 {
     internal const string Columns = """
         id, owner_id, status, local_path, cloudinary_url, cloudinary_public_id, cloudinary_version, cloudinary_asset_id,
-        content_type, bytes, width, height, sha256, attempts, next_attempt_at, log::text as log, error, created_at, updated_at
+        content_type, bytes, width, height, sha256, attempts, next_attempt_at, given_up_at, log::text as log, error, created_at, updated_at
         """;
 
     public async Task<ImageRow?> FindAsync(Guid id, CancellationToken ct)
@@ -103,14 +103,14 @@ public sealed partial class ImageStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// An operator's retry: a fresh round of attempts, due now. Only for images whose bytes are staged and not yet
-    /// in Cloudinary; null when the image is in another state (or gone).
+    /// An operator's retry: a fresh round of attempts, due now (it also takes back an operator's give-up). Only for
+    /// images whose bytes are staged and not yet in Cloudinary; null when the image is in another state (or gone).
     /// </summary>
     public async Task<ImageRow?> ScheduleManualRetryAsync(Guid id, string log, CancellationToken ct)
     {
         const string sql = $"""
             update images
-            set attempts = 0, next_attempt_at = now(), log = log || @log::jsonb, updated_at = now()
+            set attempts = 0, next_attempt_at = now(), given_up_at = null, log = log || @log::jsonb, updated_at = now()
             where id = @id and status in ('cld-upload-failure', 'saved-locally')
             returning {Columns}
             """;

@@ -8,8 +8,6 @@ public static class SubmissionRules
     public const int MaxRoleLength = 200;
     public const int MaxDescriptionLength = 5000;
 
-    /// <summary>Image states whose bytes are safe: staged, in Cloudinary, or staged and still being retried.</summary>
-    public static readonly string[] SubmittableImageStatuses = ["saved-locally", "saved-cld", "cld-upload-failure"];
 
     /// <summary>
     /// The form as three slots, or the per-field reasons it cannot be stored at all (too many projects, a slot out of
@@ -55,8 +53,8 @@ public static class SubmissionRules
         return (slots, errors);
     }
 
-    /// <summary>Everything that keeps these slots from being submitted, image states included (null status: unknown image).</summary>
-    public static List<BlockingReason> Missing(IReadOnlyList<ProjectValues> slots, IReadOnlyList<string?> imageStatuses)
+    /// <summary>Everything that keeps these slots from being submitted, image states included (null: unknown image).</summary>
+    public static List<BlockingReason> Missing(IReadOnlyList<ProjectValues> slots, IReadOnlyList<ImageReadiness?> images)
     {
         var reasons = new List<BlockingReason>();
         for (var i = 0; i < slots.Count; i++)
@@ -70,9 +68,9 @@ public static class SubmissionRules
             {
                 reasons.Add(new($"projects[{i}].imageId", "required", $"Project {n} needs an image."));
             }
-            else if (imageStatuses[i] is { } status && !SubmittableImageStatuses.Contains(status))
+            else if (images[i] is { Submittable: false, Status: var status })
             {
-                reasons.Add(new($"projects[{i}].imageId", "image_not_ready", status == "uploaded"
+                reasons.Add(new($"projects[{i}].imageId", "image_not_ready", status is "uploaded"
                     ? $"Project {n}'s image is still uploading."
                     : $"Project {n}'s image could not be stored; upload it again."));
             }
@@ -134,3 +132,6 @@ public static class SubmissionRules
         return true;
     }
 }
+
+/// <summary>An attached image's status and whether a submit accepts it (SQL function <c>image_submittable</c>, migration 0005).</summary>
+public sealed record ImageReadiness(string Status, bool Submittable);

@@ -15,7 +15,7 @@ public sealed partial class SubmissionStore
                 select distinct unnest(@imageIds::uuid[]) as id
             ),
             checked as (
-                select w.id, i.owner_id is not distinct from @authorId as owned, i.status
+                select w.id, i.owner_id is not distinct from @authorId as owned, coalesce(image_submittable(i.status, i.next_attempt_at), false) as ready
                 from wanted w left join images i on i.id = w.id
             ),
             updated as (
@@ -31,7 +31,7 @@ public sealed partial class SubmissionStore
                   and status = 'draft'
                   and (@expectedVersions::int[] is null or version = any(@expectedVersions::int[]))
                   and @complete
-                  and not exists (select 1 from checked where not owned or status <> all(@submittable::text[]))
+                  and not exists (select 1 from checked where not owned or not ready)
                 returning {SubmissionRow.Columns}
             ),
             unchanged as (
@@ -46,7 +46,7 @@ public sealed partial class SubmissionStore
             )
             select {SubmissionRow.ResultColumns}, r.changed,
                    array(select id from checked where not owned) as foreign_image_ids,
-                   array(select id from checked where owned and status <> all(@submittable::text[])) as unready_image_ids
+                   array(select id from checked where owned and not ready) as unready_image_ids
             from result_row r
             {SubmissionRow.ImageJoins}
             """;
@@ -62,7 +62,6 @@ public sealed partial class SubmissionStore
         var missing = SubmissionRules.Missing(slots, [null, null, null]);
         var parameters = Parameters(authorId, slots, expectedVersions);
         parameters.Add("complete", missing.Count == 0);
-        parameters.Add("submittable", SubmissionRules.SubmittableImageStatuses);
 
         var row = await RunAsync(sql, parameters, ct);
         if (row is null)

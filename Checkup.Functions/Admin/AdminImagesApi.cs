@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Security.Claims;
+using Checkup.Core.Admin;
 using Checkup.Core.Images;
 using Checkup.Core.Telemetry;
 using Checkup.Functions.Auth;
@@ -14,18 +16,49 @@ public static class AdminImagesApi
     public static IEndpointRouteBuilder MapAdminImages(this IEndpointRouteBuilder api)
     {
         var images = api.MapGroup("/admin/images").RequireAuthorization(AuthSetup.AdminPolicy).WithTags("Admin");
+        images.MapGet("", List)
+            .WithName("AdminImages")
+            .WithSummary("Images that need attention (failed and not given up, or stuck), oldest first, with error, attempts, " +
+                         "next attempt and log; ?status= lists every image in those statuses instead. Keyset pages.");
         images.MapPost("/{id:guid}/retry", Retry)
             .WithName("AdminImageRetry")
             .WithSummary("Queue a failed (or stalled) image for Cloudinary again, with a fresh round of attempts.");
+        images.MapPost("/{id:guid}/give-up", GiveUp)
+            .WithName("AdminImageGiveUp")
+            .WithSummary("Stop retrying a failed image (it stays failed, leaves the default listing); repeating it changes nothing. A retry takes it back.");
         return api;
+    }
+
+    private static readonly string[] Statuses =
+    [
+        ImageStatus.Uploaded, ImageStatus.SavedLocally, ImageStatus.SavedInCloudinary,
+        ImageStatus.LocalUploadFailure, ImageStatus.CloudinaryUploadFailure,
+    ];
+
+    public static async Task<Results<Ok<Page<AdminImageDto>>, BadRequest<ProblemDetails>>> List(
+        [Description("image statuses, comma separated (default: failed and not given up, or stuck)")] string? status,
+        [Description("nextCursor of the previous page")] string? cursor,
+        [Description("page size, 1 to 200 (default 50)")] string? limit,
+        AdminImageStore store,
+        CancellationToken ct)
+    {
+        var query = new AdminQuery();
+        var statuses = query.Statuses(status, Statuses);
+        var after = query.Cursor(cursor, AdminImageStore.CursorKind);
+        var size = query.Limit(limit, AdminImageStore.MaxPageSize);
+        if (!query.Valid)
+        {
+            return query.Invalid();
+        }
+
+        return TypedResults.Ok(AdminImageDto.From(await store.ListAsync(statuses, after, size, ct)));
     }
 
     public static async Task<Results<Accepted<ImageDto>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Retry(
         Guid id, ClaimsPrincipal user, HttpRequest request, ImageRetries retries, CancellationToken ct)
     {
-        var actor = "admin " + (user.FindFirstValue("sub") ?? "?");
         var traceparent = CheckupTelemetry.CurrentTraceparent(request.Headers.TraceParent.ToString());
-        return await retries.RetryAsync(id, actor, traceparent, ct) switch
+        return await retries.RetryAsync(id, Actor(user), traceparent, ct) switch
         {
             RetryOutcome.Queued queued => TypedResults.Accepted($"/api/images/{id}", ImageDto.From(queued.Image)),
             // Scheduled for now: the next cleanup run queues it.
@@ -35,4 +68,20 @@ public static class AdminImagesApi
             _ => Problem.NotFound("not_found", "Image not found", $"There is no image {id}."),
         };
     }
+
+    public static async Task<Results<Ok<AdminImageDto>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GiveUp(
+        Guid id, ClaimsPrincipal user, AdminImageStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var log = ImageLog.Entries(clock, $"Given up by {Actor(user)}: no more automatic retries");
+        var result = await store.GiveUpAsync(id, log, ct);
+        return result.Outcome switch
+        {
+            GiveUpOutcome.GivenUp or GiveUpOutcome.AlreadyGivenUp => TypedResults.Ok(AdminImageDto.From(result.Image!)),
+            GiveUpOutcome.NotFailed => Problem.Conflict("image_not_failed", "Image has not failed",
+                $"Image {id} is '{result.Image!.Status}'; only failed images ('cld-upload-failure', 'local-upload-failure') can be given up."),
+            _ => Problem.NotFound("not_found", "Image not found", $"There is no image {id}."),
+        };
+    }
+
+    private static string Actor(ClaimsPrincipal user) => "admin " + (user.FindFirstValue("sub") ?? "?");
 }

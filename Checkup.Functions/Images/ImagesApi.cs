@@ -88,8 +88,11 @@ public static class ImagesApi
                     $"The multipart body has no part named '{MultipartFile.FieldName}' (a body sent chunked, without Content-Length, arrives empty through the Functions host).");
             }
 
+            var startedAt = Stopwatch.GetTimestamp();
             var outcome = await uploads.UploadAsync(new UploadRequest(owner, idempotencyKey, traceparent), file, ct);
             activity?.SetTag("checkup.outcome", outcome.GetType().Name);
+            CheckupTelemetry.UploadDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds,
+                new KeyValuePair<string, object?>("outcome", outcome.GetType().Name));
             return Answer(http, outcome);
         }
         catch (BadHttpRequestException)

@@ -117,6 +117,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     /// <summary>Failures <see cref="Chaos"/> injected, by <see cref="StandInChaos.Name"/>.</summary>
     public IReadOnlyDictionary<string, int> Injected => new Dictionary<string, int>(_injected);
 
+    /// <summary>Awaited by an upload after its checks, before the asset is stored (lets a test hold a push mid-way).</summary>
+    public Func<Task>? BeforeUploadStored { get; set; }
+
     public StoredAsset? Asset(string publicId) => _assets.TryGetValue(publicId, out var asset) ? asset : null;
 
     public IReadOnlyCollection<StoredAsset> Assets => _assets.Values.ToArray();
@@ -192,6 +195,11 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
             case StandInFailure.Drop:
                 context.Abort();
                 return;
+        }
+
+        if (BeforeUploadStored is { } hold)
+        {
+            await hold();
         }
 
         var publicId = form["public_id"].ToString();

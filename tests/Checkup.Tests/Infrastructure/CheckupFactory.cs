@@ -59,6 +59,11 @@ public class CheckupFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        // Host settings are also visible while Program.cs still builds (settings read before Build(), e.g. telemetry).
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
 

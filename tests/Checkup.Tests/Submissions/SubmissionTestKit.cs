@@ -63,16 +63,19 @@ public static class Forms
 
 public static class Db
 {
-    public static async Task<Guid> ImageAsync(string ownerId, string status = "saved-cld")
+    /// <summary>An image row; a <c>cld-upload-failure</c> is still being retried unless <paramref name="failedForGood"/>.</summary>
+    public static async Task<Guid> ImageAsync(string ownerId, string status = "saved-cld", bool failedForGood = false)
     {
         var id = Guid.CreateVersion7();
         await using var connection = new NpgsqlConnection(TestEnvironment.Postgres);
         await connection.ExecuteAsync("""
-            insert into images (id, owner_id, status, cloudinary_url, error)
+            insert into images (id, owner_id, status, cloudinary_url, error, attempts, next_attempt_at)
             values (@id, @ownerId, @status,
                     case when @status = 'saved-cld' then 'https://res.cloudinary.com/checkup-test/image/upload/checkup/' || @id else null end,
-                    case when @status like '%failure' then 'simulated failure' else null end)
-            """, new { id, ownerId, status });
+                    case when @status like '%failure' then 'simulated failure' else null end,
+                    case when @status = 'cld-upload-failure' then 1 else 0 end,
+                    case when @status = 'cld-upload-failure' and not @failedForGood then now() + interval '1 minute' else null end)
+            """, new { id, ownerId, status, failedForGood });
         return id;
     }
 

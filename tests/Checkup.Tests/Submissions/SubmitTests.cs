@@ -84,6 +84,26 @@ public sealed class SubmitTests(SubmissionsFactory factory) : IClassFixture<Subm
     }
 
     [Fact]
+    public async Task Submit_refuses_an_image_whose_cloudinary_push_failed_for_good_and_says_so_in_blocking_reasons()
+    {
+        var user = Users.New();
+        var person = new SubmissionClient(factory.ClientFor(user));
+        var images = new[] { await Db.ImageAsync(user), await Db.ImageAsync(user, "cld-upload-failure", failedForGood: true), await Db.ImageAsync(user) };
+        await person.StartedAsync();
+        var draft = await (await person.SaveAsync(Forms.Complete(images))).JsonAsync();
+        var before = await Db.RowAsync(user);
+
+        var submit = await person.SubmitAsync(Forms.Complete(images));
+
+        Assert.False(draft.GetProperty("canSubmit").GetBoolean());
+        Assert.Contains(draft.GetProperty("blockingReasons").EnumerateArray(),
+            r => r.GetProperty("field").GetString() == "projects[1].imageId" && r.GetProperty("code").GetString() == "image_not_ready");
+        var problem = await submit.ProblemAsync(HttpStatusCode.UnprocessableEntity, "image_not_ready");
+        Assert.Equal(["projects[1].imageId"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(before, await Db.RowAsync(user));
+    }
+
+    [Fact]
     public async Task Submit_with_another_persons_image_gets_422_image_not_owned_and_changes_nothing()
     {
         var user = Users.New();

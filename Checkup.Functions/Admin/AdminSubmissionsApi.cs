@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using Checkup.Core.Admin;
+using Checkup.Core.Submissions;
+using Checkup.Functions.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Checkup.Functions.Admin;
+
+/// <summary>Reviewers' view of every submission: a paginated listing and a streamed CSV export, with the same filters.</summary>
+public static class AdminSubmissionsApi
+{
+    private static readonly string[] Statuses = [Submission.Draft, Submission.Submitted];
+
+    public static IEndpointRouteBuilder MapAdminSubmissions(this IEndpointRouteBuilder api)
+    {
+        var admin = api.MapGroup("/admin").RequireAuthorization(AuthSetup.AdminPolicy).WithTags("Admin");
+        admin.MapGet("/submissions", List)
+            .WithName("AdminSubmissions")
+            .WithSummary("Submissions with their projects and images, oldest first, filtered by status and created/submitted time; " +
+                         "keyset pages (pass nextCursor back as cursor; rows added meanwhile never repeat or shift a page).");
+        admin.MapGet("/submissions.csv", Csv)
+            .WithName("AdminSubmissionsCsv")
+            .WithSummary("The same submissions as a CSV download (UTF-8 with BOM, RFC 4180, one row per submission, projects as columns), streamed.")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv");
+        return api;
+    }
+
+    /// <summary>Filters shared by the listing and the export; times are ISO 8601 (UTC unless an offset is given), ranges [from, to).</summary>
+    public sealed record SubmissionFilterQuery(
+        [property: FromQuery(Name = "status"), Description("draft, submitted, or both comma separated (default: all)")] string? Status,
+        [property: FromQuery(Name = "createdFrom"), Description("created at or after this instant")] string? CreatedFrom,
+        [property: FromQuery(Name = "createdTo"), Description("created before this instant")] string? CreatedTo,
+        [property: FromQuery(Name = "submittedFrom"), Description("submitted at or after this instant (drafts never match)")] string? SubmittedFrom,
+        [property: FromQuery(Name = "submittedTo"), Description("submitted before this instant (drafts never match)")] string? SubmittedTo)
+    {
+        public SubmissionFilter Read(AdminQuery query)
+        {
+            var filter = new SubmissionFilter(
+                query.Statuses(Status, Statuses),
+                query.Instant(CreatedFrom, "createdFrom"),
+                query.Instant(CreatedTo, "createdTo"),
+                query.Instant(SubmittedFrom, "submittedFrom"),
+                query.Instant(SubmittedTo, "submittedTo"));
+            query.Range(filter.CreatedFrom, filter.CreatedTo, "createdFrom", "createdTo");
+            query.Range(filter.SubmittedFrom, filter.SubmittedTo, "submittedFrom", "submittedTo");
+            return filter;
+        }
+    }
+
+    public static async Task<Results<Ok<Page<AdminSubmission>>, BadRequest<ProblemDetails>>> List(
+        [AsParameters] SubmissionFilterQuery filterQuery,
+        [Description("nextCursor of the previous page")] string? cursor,
+        [Description($"page size, 1 to 200 (default 50)")] string? limit,
+        AdminSubmissionStore store,
+        CancellationToken ct)
+    {
+        var query = new AdminQuery();
+        var filter = filterQuery.Read(query);
+        var after = query.Cursor(cursor, AdminSubmissionStore.CursorKind);
+        var size = query.Limit(limit, AdminSubmissionStore.MaxPageSize);
+        if (!query.Valid)
+        {
+            return query.Invalid();
+        }
+
+        return TypedResults.Ok(await store.ListAsync(filter, after, size, ct));
+    }
+
+    public static Results<PushStreamHttpResult, BadRequest<ProblemDetails>> Csv(
+        [AsParameters] SubmissionFilterQuery filterQuery, AdminSubmissionStore store, TimeProvider clock, HttpContext http)
+    {
+        var query = new AdminQuery();
+        var filter = filterQuery.Read(query);
+        if (!query.Valid)
+        {
+            return query.Invalid();
+        }
+
+        var ct = http.RequestAborted;
+        var fileName = $"checkup-submissions-{clock.GetUtcNow():yyyyMMdd-HHmmss}.csv";
+        // Rows go out as the database returns them: memory holds one row and the writer's buffer, whatever the count.
+        // (Under the Functions host, forwarding buffers the whole response before the client sees it.)
+        return TypedResults.Stream(body => SubmissionCsv.WriteAsync(store.StreamAsync(filter, ct), body, ct), SubmissionCsv.ContentType, fileName);
+    }
+}

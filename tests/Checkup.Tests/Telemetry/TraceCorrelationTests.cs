@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Checkup.Core.Images;
+using Checkup.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace Checkup.Tests.Telemetry;
+
+/// <summary>What an operator sees in Application Insights: one upload is one transaction, request to Cloudinary.</summary>
+public sealed class TraceCorrelationTests
+{
+    [Fact]
+    public async Task The_trace_id_of_an_upload_request_reappears_in_the_processing_of_its_queue_message()
+    {
+        await using var ingestion = await IngestionStandIn.StartAsync();
+        await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?>
+        {
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString,
+        });
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var traceparent = $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+
+        var upload = await ImagePipeline.UploadAsync(pipeline.Client(Users.New()), TestImages.Png(), traceparent: traceparent);
+        var imageId = (await ImagePipeline.Json(upload)).GetProperty("id").GetGuid();
+        Assert.Equal(1, await pipeline.DeliverQueuedAsync()); // the host's delivery: a request with a trace of its own
+        var row = await pipeline.RowAsync(imageId);
+        pipeline.Factory.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
+        var items = await WaitForAsync(ingestion, traceId, item => Name(item) == "ProcessImage");
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(ImageStatus.SavedInCloudinary, row.Status);
+        Assert.Contains(items, i => Kind(i) == "RequestData" && Name(i).Contains("/api/images", StringComparison.Ordinal));
+        Assert.Contains(items, i => Name(i) == "ProcessImage");
+        // The Cloudinary push and the database update are children of the same operation.
+        Assert.Contains(items, i => Kind(i) == "RemoteDependencyData" && Target(i).Contains(pipeline.Cloudinary.BaseUrl.Host, StringComparison.Ordinal));
+        Assert.Contains(items, i => Kind(i) == "RemoteDependencyData" && Data(i).Contains("update images", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Without_a_connection_string_no_telemetry_pipeline_is_registered()
+    {
+        await using var factory = new CheckupFactory();
+        factory.CreateClient();
+
+        Assert.Null(factory.Services.GetService<TracerProvider>());
+    }
+
+    private static async Task<List<JsonObject>> WaitForAsync(IngestionStandIn ingestion, string traceId, Func<JsonObject, bool> until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var items = ingestion.Items.Where(i => i["tags"]?["ai.operation.id"]?.GetValue<string>() == traceId).ToList();
+            if (items.Any(until) || DateTime.UtcNow > deadline)
+            {
+                return items;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static string Kind(JsonObject item) => item["data"]?["baseType"]?.GetValue<string>() ?? "";
+    private static string Name(JsonObject item) => item["data"]?["baseData"]?["name"]?.GetValue<string>() ?? "";
+    private static string Target(JsonObject item) => item["data"]?["baseData"]?["target"]?.GetValue<string>() ?? "";
+    private static string Data(JsonObject item) => item["data"]?["baseData"]?["data"]?.GetValue<string>() ?? "";
+}

@@ -1,0 +1,101 @@
+using Checkup.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Checkup.Tests.Web;
+
+/// <summary>
+/// The reference client (web/) in Debian's Chromium against the real API, cross-origin: the whole flow a person
+/// walks, a conflict between two tabs, and a screenshot of every screen (docs/screenshots/).
+/// </summary>
+public sealed class BrowserFlowTests
+{
+    private static readonly string Screenshots = Path.Combine(TestEnvironment.RepositoryRoot, "docs", "screenshots");
+    private static readonly TimeSpan PipelineTimeout = TimeSpan.FromSeconds(60); // generous: a loaded CI machine
+
+    [Fact]
+    public async Task A_person_signs_in_starts_autosaves_uploads_resolves_a_conflict_fixes_errors_and_submits()
+    {
+        await using var host = await WebClientHost.StartAsync();
+        await using var context = await host.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 900, Height = 1300 } });
+        var user = Users.New("browser");
+
+        // Not signed in: the sign-in screen.
+        var signIn = await host.OpenAsync(context, sub: null);
+        await Expect(signIn.Locator("#screen-signin")).ToBeVisibleAsync();
+        await ShotAsync(signIn, "1-sign-in");
+        await signIn.CloseAsync();
+
+        // Signed in, never started: 404 -> the start screen; starting shows the empty form.
+        var tab = await host.OpenAsync(context, user);
+        await Expect(tab.Locator("#screen-start")).ToBeVisibleAsync();
+        await ShotAsync(tab, "2-start");
+        await tab.ClickAsync("#start");
+        await Expect(tab.Locator("#screen-form")).ToBeVisibleAsync();
+
+        // Autosave while typing.
+        await Project(tab, 0).Locator("[data-field=name]").FillAsync("Поиск для библиотеки");
+        await Project(tab, 0).Locator("[data-field=role]").FillAsync("Designer");
+        await Project(tab, 0).Locator("[data-field=description]").FillAsync("Search for a city library, \"quotes\", commas, and all.");
+        await Expect(tab.Locator("#save-state")).ToHaveTextAsync("All changes saved");
+
+        // One image per project: progress, then live status until it is in Cloudinary.
+        for (var i = 0; i < 3; i++)
+        {
+            await Project(tab, i).Locator("[data-field=file]").SetInputFilesAsync(new FilePayload { Name = $"project-{i + 1}.png", MimeType = "image/png", Buffer = TestImages.Png(320, 200) });
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Expect(Project(tab, i).Locator(".image-status")).ToHaveAttributeAsync("data-status", "saved-cld", new() { Timeout = (float)PipelineTimeout.TotalMilliseconds });
+        }
+
+        await Expect(tab.Locator("#save-state")).ToHaveTextAsync("All changes saved");
+        Assert.Equal(3, host.Cloudinary.AssetCount);
+        await ShotAsync(tab, "3-form-with-images");
+
+        // Two tabs: both loaded the same version; the first save wins, the second sees the conflict, nothing is overwritten.
+        var second = await host.OpenAsync(context, user);
+        await Expect(second.Locator("#screen-form")).ToBeVisibleAsync();
+        await Project(tab, 1).Locator("[data-field=name]").FillAsync("Saved in the first tab");
+        await Expect(tab.Locator("#save-state")).ToHaveTextAsync("All changes saved");
+        await Project(second, 1).Locator("[data-field=name]").FillAsync("Typed in the second tab");
+        await Expect(second.Locator("#conflict")).ToBeVisibleAsync();
+        await ShotAsync(second, "4-conflict");
+        await second.ClickAsync("#load-latest");
+        await Expect(Project(second, 1).Locator("[data-field=name]")).ToHaveValueAsync("Saved in the first tab");
+        await second.CloseAsync();
+
+        // Submit while incomplete: the errors stand at their fields.
+        await tab.ReloadAsync(); // the first tab's copy is older than the second tab's reload: start from the server's
+        await Expect(tab.Locator("#screen-form")).ToBeVisibleAsync();
+        await tab.ClickAsync("#submit");
+        await Expect(Project(tab, 1).Locator("[data-error=role]")).ToBeVisibleAsync();
+        await Expect(Project(tab, 2).Locator("[data-error=name]")).ToBeVisibleAsync();
+        await Expect(Project(tab, 0).Locator("[data-error=name]")).ToBeHiddenAsync();
+        await ShotAsync(tab, "5-field-errors");
+
+        // Fix them and submit: the final screen, also after a reload.
+        await Project(tab, 1).Locator("[data-field=role]").FillAsync("Developer");
+        await Project(tab, 1).Locator("[data-field=description]").FillAsync("A habit tracker");
+        await Project(tab, 2).Locator("[data-field=name]").FillAsync("Brand refresh");
+        await Project(tab, 2).Locator("[data-field=role]").FillAsync("Lead");
+        await Project(tab, 2).Locator("[data-field=description]").FillAsync("Logo and type system");
+        await tab.ClickAsync("#submit");
+        await Expect(tab.Locator("#screen-done")).ToBeVisibleAsync();
+        await Expect(tab.Locator("#done-projects li")).ToHaveCountAsync(3);
+        await ShotAsync(tab, "6-submitted");
+        await tab.ReloadAsync();
+        await Expect(tab.Locator("#screen-done")).ToBeVisibleAsync();
+        await Expect(tab.Locator("#done-projects")).ToContainTextAsync("Поиск для библиотеки");
+    }
+
+    private static ILocator Project(IPage page, int index) => page.Locator($"#projects .project[data-index=\"{index}\"]");
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    }
+}

@@ -1,0 +1,109 @@
+using Checkup.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Playwright;
+
+namespace Checkup.Tests.Web;
+
+/// <summary>
+/// Everything the reference client needs, as a person's machine would have it: the API on real Kestrel (standalone,
+/// with its in-process queue consumer and timer) on its own scratch database, the Cloudinary stand-in, the static
+/// page served from another origin (so CORS is real), and Debian's Chromium driven by Playwright.
+/// </summary>
+public sealed class WebClientHost : IAsyncDisposable
+{
+    private readonly ScratchDatabase _database;
+    private readonly WebApplication _static;
+    private readonly IPlaywright _playwright;
+
+    private WebClientHost(ScratchDatabase database, CloudinaryStandIn cloudinary, CheckupFactory api, string apiUrl, WebApplication statics, string webUrl, IPlaywright playwright, IBrowser browser)
+    {
+        _database = database;
+        Cloudinary = cloudinary;
+        Api = api;
+        ApiUrl = apiUrl;
+        _static = statics;
+        WebUrl = webUrl;
+        _playwright = playwright;
+        Browser = browser;
+    }
+
+    public CloudinaryStandIn Cloudinary { get; }
+    public CheckupFactory Api { get; }
+    public string ApiUrl { get; }
+    public string WebUrl { get; }
+    public IBrowser Browser { get; }
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+    public static async Task<WebClientHost> StartAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: './checkup test' installs Debian's chromium, or set CHROMIUM_PATH.");
+        }
+
+        var (statics, webUrl) = await StartStaticSiteAsync(Path.Combine(TestEnvironment.RepositoryRoot, "web"));
+        var cloudinary = await CloudinaryStandIn.StartAsync();
+        var database = await TestEnvironment.CreateScratchDatabaseAsync();
+        var api = new CheckupFactory(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
+            ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
+            ["Cors:AllowedOrigins"] = webUrl,
+            ["Triggers:Standalone"] = "true", // the real flow: the queue is consumed in-process, as under './checkup run'
+            ["Triggers:MaxPollingInterval"] = "00:00:00.200",
+        });
+        api.UseKestrel(0);
+        api.StartServer();
+        var apiUrl = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Root in a container needs --no-sandbox; the rest keeps Chromium off a network this machine does not have.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return new WebClientHost(database, cloudinary, api, apiUrl, statics, webUrl, playwright, browser);
+    }
+
+    /// <summary>A page signed in as <paramref name="sub"/>, the way the run command's printed link signs one in.</summary>
+    public async Task<IPage> OpenAsync(IBrowserContext context, string? sub)
+    {
+        var page = await context.NewPageAsync();
+        var token = sub is null ? null : Checkup.Functions.Auth.DevTokenCommand.Mint(Api.Auth, sub, false, TimeSpan.FromHours(1));
+        await page.GotoAsync(token is null ? $"{WebUrl}/#api={Uri.EscapeDataString(ApiUrl)}" : $"{WebUrl}/#api={Uri.EscapeDataString(ApiUrl)}&token={token}");
+        return page;
+    }
+
+    private static async Task<(WebApplication App, string Url)> StartStaticSiteAsync(string root)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var files = new PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
+        return (app, url);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        await Api.DisposeAsync();
+        await _static.DisposeAsync();
+        await Cloudinary.DisposeAsync();
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await _database.DisposeAsync();
+    }
+}
