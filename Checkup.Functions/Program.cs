@@ -32,6 +32,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseBodySizeLimits();
+app.UseRequestCharsets();
 
 // The Functions host polls GET / until the handler answers; any answer means ready.
 app.MapGet("/", () => TypedResults.Text("Checkup handler is running.")).AllowAnonymous().ExcludeFromDescription();

@@ -108,13 +108,22 @@ internal static class CleanupStore
             new { id, staged.BlobName, staged.ContentType, staged.Bytes, staged.Width, staged.Height, staged.Sha256, log }, t, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// Also releases the upload's Idempotency-Key (as a failed upload request does), so the client's retry with that key
+    /// uploads afresh instead of being handed an image that never stored its bytes.
+    /// </summary>
     public static Task<int> FailUploadAsync(NpgsqlConnection c, NpgsqlTransaction t, Guid id, string error, string log, CancellationToken ct)
     {
         const string sql = """
-            update images set status = 'local-upload-failure', error = @error, log = log || @log::jsonb, updated_at = now()
-            where id = @id and status = 'uploaded'
+            with failed as (
+                update images set status = 'local-upload-failure', error = @error, log = log || @log::jsonb, updated_at = now()
+                where id = @id and status = 'uploaded'
+                returning id),
+            released as (
+                delete from image_idempotency_keys where image_id in (select id from failed))
+            select count(*)::int from failed
             """;
-        return c.ExecuteAsync(new CommandDefinition(sql, new { id, error, log }, t, cancellationToken: ct));
+        return c.ExecuteScalarAsync<int>(new CommandDefinition(sql, new { id, error, log }, t, cancellationToken: ct));
     }
 
     /// <summary>

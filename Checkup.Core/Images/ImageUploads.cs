@@ -32,8 +32,19 @@ public sealed partial class ImageUploads(
 
     public static string BlobName(Guid imageId) => $"img-{imageId}";
 
-    public Task<ImageRow?> FindReplayAsync(string ownerId, string idempotencyKey, CancellationToken ct) =>
-        store.FindByIdempotencyKeyAsync(ownerId, idempotencyKey, ct);
+    /// <summary>
+    /// What a repeated request with <paramref name="idempotencyKey"/> answers: null when the key is unused (or was
+    /// released by a failed upload), so the request uploads afresh; the first request's image once its bytes are stored;
+    /// "in progress" while the first request still streams, or died streaming (a killed process) until the cleanup
+    /// settles its row. Never the image of an upload that did not finish: the client would hold an id that never loads.
+    /// </summary>
+    public async Task<UploadOutcome?> FindReplayAsync(string ownerId, string idempotencyKey, CancellationToken ct) =>
+        await store.FindByIdempotencyKeyAsync(ownerId, idempotencyKey, ct) switch
+        {
+            null => null,
+            { Status: ImageStatus.Uploaded } first => new UploadOutcome.InProgress(first.Id),
+            var first => new UploadOutcome.Replayed(first),
+        };
 
     /// <summary>
     /// Reads <paramref name="file"/> to its end. Exceptions from reading it (the client went away, the body broke a
@@ -162,16 +173,9 @@ public sealed partial class ImageUploads(
         return new UploadOutcome.Created(await store.FindAsync(id, ct) ?? image);
     }
 
-    private async Task<UploadOutcome> ReplayAsync(UploadRequest request, CancellationToken ct)
-    {
-        var first = await store.FindByIdempotencyKeyAsync(request.OwnerId, request.IdempotencyKey!, ct);
-        return first switch
-        {
-            null => new UploadOutcome.Unavailable(null, "The request with this Idempotency-Key failed just now; try again."),
-            { Status: ImageStatus.Uploaded } => new UploadOutcome.InProgress(first.Id),
-            _ => new UploadOutcome.Replayed(first),
-        };
-    }
+    private async Task<UploadOutcome> ReplayAsync(UploadRequest request, CancellationToken ct) =>
+        await FindReplayAsync(request.OwnerId, request.IdempotencyKey!, ct)
+        ?? new UploadOutcome.Unavailable(null, "The request with this Idempotency-Key failed just now; try again.");
 
     /// <summary>Runs one storage call; on failure marks the row <c>local-upload-failure</c> and returns the answer.</summary>
     private async Task<UploadOutcome?> StorageStepAsync(Guid id, Func<Task> step, CancellationToken ct)

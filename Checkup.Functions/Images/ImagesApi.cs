@@ -66,9 +66,9 @@ public static class ImagesApi
         }
 
         var idempotencyKey = key.Length == 0 ? null : key;
-        if (idempotencyKey is not null && await uploads.FindReplayAsync(owner, idempotencyKey, ct) is { } first)
+        if (idempotencyKey is not null && await uploads.FindReplayAsync(owner, idempotencyKey, ct) is { } replay)
         {
-            return Answer(http, new UploadOutcome.Replayed(first));
+            return Answer(http, replay);
         }
 
         // Kestrel stops a chunked body that grows past the limit; Content-Length was checked above.

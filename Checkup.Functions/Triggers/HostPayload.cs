@@ -27,7 +27,7 @@ public static class HostPayload
 
         if (MessageBytes(value) is not { } bytes)
         {
-            problem = $"Data.{binding} is neither base64 bytes nor a (double-encoded) string.";
+            problem = $"Data.{binding} is neither base64 bytes nor a (double-encoded) UTF-8 string.";
             return false;
         }
 
@@ -45,7 +45,7 @@ public static class HostPayload
             return false;
         }
 
-        if (value.ValueKind == JsonValueKind.String && TryParseJson(value.GetString()!) is { } inner)
+        if (value.ValueKind == JsonValueKind.String && Text(value) is { } encoded && TryParseJson(encoded) is { } inner)
         {
             value = inner; // the timer info JSON-encoded a second time
         }
@@ -88,7 +88,11 @@ public static class HostPayload
             case JsonValueKind.Object:
                 return Encoding.UTF8.GetBytes(value.GetRawText());
             case JsonValueKind.String:
-                var text = value.GetString()!;
+                if (Text(value) is not { } text)
+                {
+                    return null;
+                }
+
                 if (text.StartsWith('"') && TryParseJson(text) is { ValueKind: JsonValueKind.String } unwrapped)
                 {
                     return Encoding.UTF8.GetBytes(unwrapped.GetString()!); // double-encoded string form
@@ -114,13 +118,26 @@ public static class HostPayload
             return null;
         }
 
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText();
+        var text = value.ValueKind == JsonValueKind.String ? Text(value) : value.GetRawText();
         while (text is not null && text.StartsWith('"') && TryParseJson(text) is { ValueKind: JsonValueKind.String } inner)
         {
             text = inner.GetString();
         }
 
         return text;
+    }
+
+    /// <summary>A string's text; null when its bytes are not UTF-8 (JsonDocument finds that out only when the string is read, by throwing).</summary>
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static DateTimeOffset? Date(JsonElement parent, string name) =>

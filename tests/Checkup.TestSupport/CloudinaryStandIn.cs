@@ -28,6 +28,36 @@ public abstract record StandInFailure
 }
 
 /// <summary>
+/// Random misbehaviour for fault runs: every upload waits a random latency, and fails with probability
+/// <paramref name="FailureRate"/> in one of the ways Cloudinary and networks fail (5xx, 420/429, a hang longer than
+/// the client's timeout, a dropped connection, a stored asset whose answer is lost), picked evenly.
+/// </summary>
+public sealed record StandInChaos(double FailureRate, TimeSpan MinLatency, TimeSpan MaxLatency, TimeSpan HangFor, int Seed)
+{
+    public StandInFailure[] Kinds() =>
+    [
+        new StandInFailure.Status(500, "Internal Server Error"),
+        new StandInFailure.Status(502, "Bad Gateway"),
+        new StandInFailure.Status(503, "Service Unavailable"),
+        new StandInFailure.Status(429, "Rate Limit Exceeded"),
+        new StandInFailure.Status(420, "Rate Limited"),
+        new StandInFailure.Hang(HangFor),
+        new StandInFailure.Drop(),
+        new StandInFailure.StoreThenDrop(),
+    ];
+
+    /// <summary>How a failure is named in a fault run's figures.</summary>
+    public static string Name(StandInFailure failure) => failure switch
+    {
+        StandInFailure.Status status => status.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        StandInFailure.Hang => "timeout",
+        StandInFailure.Drop => "dropped connection",
+        StandInFailure.StoreThenDrop => "stored, answer lost",
+        _ => failure.GetType().Name,
+    };
+}
+
+/// <summary>
 /// Cloudinary's upload API on 127.0.0.1 (a random port): checks api_key, timestamp and signature exactly as
 /// Cloudinary does (written independently of the app's signer, so a bug in it shows), stores assets by public_id
 /// (counting versions), supports destroy, and fails on demand.
@@ -44,6 +74,10 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StoredAsset> _assets = new();
     private readonly ConcurrentQueue<StandInFailure> _planned = new();
     private readonly ConcurrentQueue<string> _destroyed = new();
+    private readonly ConcurrentDictionary<string, int> _injected = new();
+    private readonly Lock _randomLock = new();
+    private Random? _random;
+    private StandInChaos? _chaos;
     private long _nextVersion = 1_700_000_000;
     private int _uploadRequests;
 
@@ -66,10 +100,29 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     /// <summary>Delay before a successful upload answers (to make two invocations overlap).</summary>
     public TimeSpan UploadDelay { get; set; }
 
+    /// <summary>When set, uploads without a planned failure misbehave at random (fault runs).</summary>
+    public StandInChaos? Chaos
+    {
+        get => _chaos;
+        set
+        {
+            lock (_randomLock)
+            {
+                _chaos = value;
+                _random = value is null ? null : new Random(value.Seed);
+            }
+        }
+    }
+
+    /// <summary>Failures <see cref="Chaos"/> injected, by <see cref="StandInChaos.Name"/>.</summary>
+    public IReadOnlyDictionary<string, int> Injected => new Dictionary<string, int>(_injected);
+
     /// <summary>Awaited by an upload after its checks, before the asset is stored (lets a test hold a push mid-way).</summary>
     public Func<Task>? BeforeUploadStored { get; set; }
 
     public StoredAsset? Asset(string publicId) => _assets.TryGetValue(publicId, out var asset) ? asset : null;
+
+    public IReadOnlyCollection<StoredAsset> Assets => _assets.Values.ToArray();
 
     /// <summary>The next <paramref name="count"/> uploads fail this way.</summary>
     public void FailNext(int count, StandInFailure failure)
@@ -112,6 +165,16 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
         }
 
         var failure = _planned.TryDequeue(out var planned) ? planned : FailAlways;
+        if (failure is null && Roll() is var (latency, chaosFailure))
+        {
+            await Task.Delay(latency, CancellationToken.None);
+            failure = chaosFailure;
+            if (failure is not null)
+            {
+                _injected.AddOrUpdate(StandInChaos.Name(failure), 1, (_, n) => n + 1);
+            }
+        }
+
         switch (failure)
         {
             case StandInFailure.Status status:
@@ -170,6 +233,27 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
             ["url"] = url.Replace("https://", "http://", StringComparison.Ordinal),
             ["secure_url"] = url,
         }, context.RequestAborted);
+    }
+
+    /// <summary>The chaos mode's latency and failure (null: succeed) for one upload; null when there is no chaos.</summary>
+    private (TimeSpan Latency, StandInFailure? Failure)? Roll()
+    {
+        lock (_randomLock)
+        {
+            if (_chaos is not { } chaos || _random is not { } random)
+            {
+                return null;
+            }
+
+            var latency = chaos.MinLatency + (chaos.MaxLatency - chaos.MinLatency) * random.NextDouble();
+            if (random.NextDouble() >= chaos.FailureRate)
+            {
+                return (latency, null);
+            }
+
+            var kinds = chaos.Kinds();
+            return (latency, kinds[random.Next(kinds.Length)]);
+        }
     }
 
     private async Task DestroyAsync(HttpContext context, string cloud)

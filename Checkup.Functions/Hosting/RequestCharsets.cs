@@ -1,0 +1,60 @@
+using System.Text;
+using Checkup.Functions.Problems;
+using Microsoft.Net.Http.Headers;
+
+namespace Checkup.Functions.Hosting;
+
+/// <summary>
+/// The framework's JSON reader hands a body's charset to <see cref="Encoding.GetEncoding(string)"/> as it is written, and
+/// a name it does not know (<c>charset=klingon</c>, or a quoted <c>charset="utf-8"</c>) becomes an exception, a 500. So
+/// before binding: a quoted charset is unquoted, and one .NET cannot decode gets 415 problem+json.
+/// </summary>
+public static class RequestCharsets
+{
+    public static IApplicationBuilder UseRequestCharsets(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && IsJson(type) && type.Charset.HasValue)
+        {
+            var charset = HeaderUtilities.RemoveQuotes(type.Charset).ToString();
+            if (!Decodable(charset))
+            {
+                await RefuseAsync(context, charset);
+                return;
+            }
+
+            if (charset != type.Charset.Value)
+            {
+                type.Charset = charset;
+                context.Request.ContentType = type.ToString();
+            }
+        }
+
+        await next(context);
+    });
+
+    private static bool IsJson(MediaTypeHeaderValue type) =>
+        type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
+        type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
+
+    private static bool Decodable(string charset)
+    {
+        try
+        {
+            _ = Encoding.GetEncoding(charset);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static Task RefuseAsync(HttpContext context, string charset)
+    {
+        context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+        var problem = Problem.Details(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported charset",
+            $"The body's charset '{charset}' is not one this API reads; send JSON as UTF-8.");
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+    }
+}

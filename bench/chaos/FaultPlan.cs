@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Checkup.Chaos;
+
+/// <summary>
+/// When the faults strike: each SIGKILL of the handler and each Azurite restart at a random point of the clients'
+/// progress (between 10 % and 90 % of the uploads answered), plus a random fraction of a second, so they land in
+/// uploads, pushes to Cloudinary, draft saves and cleanup runs alike.
+/// </summary>
+public sealed class FaultPlan
+{
+    private readonly List<(double At, string Kind)> _faults = [];
+    private readonly Random _random;
+    private readonly List<string> _events = [];
+
+    public FaultPlan(ChaosSettings settings, Random random)
+    {
+        _random = random;
+        for (var i = 0; i < settings.Kills; i++)
+        {
+            _faults.Add((0.1 + 0.8 * random.NextDouble(), "kill"));
+        }
+
+        for (var i = 0; i < settings.AzuriteRestarts; i++)
+        {
+            _faults.Add((0.2 + 0.6 * random.NextDouble(), "azurite"));
+        }
+
+        _faults.Sort((a, b) => a.At.CompareTo(b.At));
+    }
+
+    public IReadOnlyList<string> Events => _events;
+
+    /// <param name="progress">share of the uploads answered so far, 0..1.</param>
+    /// <param name="clientsDone">completes when every client has finished; faults still due then strike at once.</param>
+    public async Task RunAsync(Func<double> progress, Task clientsDone, HandlerProcess handler, OwnAzurite azurite, Stopwatch clock)
+    {
+        foreach (var (at, kind) in _faults)
+        {
+            while (progress() < at && !clientsDone.IsCompleted)
+            {
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(_random.Next(0, 800));
+            var started = clock.Elapsed;
+            if (kind == "kill")
+            {
+                await handler.KillAndRestartAsync();
+                _events.Add($"{started.TotalSeconds:0.0} s: handler SIGKILLed at {progress():P0} of the uploads, serving again after {(clock.Elapsed - started).TotalSeconds:0.0} s");
+            }
+            else
+            {
+                var outage = TimeSpan.FromMilliseconds(_random.Next(2000, 4000));
+                var stopping = await azurite.RestartAsync(outage);
+                _events.Add($"{started.TotalSeconds:0.0} s: Azurite stopped at {progress():P0} of the uploads (graceful stop {stopping.TotalSeconds:0.0} s, " +
+                            $"then down {outage.TotalSeconds:0.0} s), serving again after {(clock.Elapsed - started).TotalSeconds:0.0} s");
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text;
+using Checkup.Tests.Auth;
+
+namespace Checkup.Tests.Reliability;
+
+/// <summary>Tokens that must not get anyone in: malformed, expired, unsigned, signed with another key, for someone else.</summary>
+public sealed partial class HostileCorpus
+{
+    private void BadTokens(ServedEndpoint endpoint)
+    {
+        var flipped = Tokens.Valid(world.Owner);
+        flipped = flipped[..^3] + (flipped[^3] == 'A' ? 'B' : 'A') + flipped[^2..];
+        var tokens = new (string Name, string? Authorization)[]
+        {
+            ("no token", null),
+            ("an empty bearer", "Bearer "),
+            ("a token that is no JWT", "Bearer not-a-jwt"),
+            ("three empty JWT parts", "Bearer .."),
+            ("random base64url JWT parts", $"Bearer {RandomBase64Url(20)}.{RandomBase64Url(60)}.{RandomBase64Url(32)}"),
+            ("an 8 KiB token", "Bearer " + new string('A', 8 * 1024)),
+            ("an expired token", "Bearer " + Tokens.Expired(world.Owner)),
+            ("an alg:none admin token", "Bearer " + Tokens.AlgNone(world.Owner, admin: true)),
+            ("a token signed with another key", "Bearer " + Tokens.WrongKey(world.Owner)),
+            ("a token for another audience", "Bearer " + Tokens.WrongAudience(world.Owner)),
+            ("a token from another issuer", "Bearer " + Tokens.WrongIssuer(world.Owner)),
+            ("a token with a tampered signature", "Bearer " + flipped),
+            ("a token that is not valid yet", "Bearer " + NotYetValid()),
+            ("basic credentials", "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes(world.Owner + ":password"))),
+            ("a token without a subject", "Bearer " + Tokens.Create(sub: null, extraClaims: [new("role", "admin")])),
+        };
+        foreach (var (name, authorization) in tokens)
+        {
+            // The body is one the endpoint would accept: only the token is wrong.
+            var (headers, body) = Plausible(endpoint);
+            if (authorization is not null)
+            {
+                headers.Add(("Authorization", Encoding.ASCII.GetBytes(authorization)));
+            }
+
+            Add(endpoint, name, Expect.Unauthorized, Request(endpoint, Path(endpoint), headers, body));
+        }
+    }
+
+    private static string NotYetValid()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["sub"] = "someone" },
+            Issuer = Infrastructure.CheckupFactory.Issuer,
+            Audience = Infrastructure.CheckupFactory.Audience,
+            NotBefore = now.AddHours(1).UtcDateTime,
+            IssuedAt = now.UtcDateTime,
+            Expires = now.AddHours(2).UtcDateTime,
+            SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(Infrastructure.CheckupFactory.SigningKey)), "HS256"),
+        });
+    }
+
+    private string RandomBase64Url(int bytes)
+    {
+        var buffer = new byte[bytes];
+        _random.NextBytes(buffer);
+        return Convert.ToBase64String(buffer).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+}

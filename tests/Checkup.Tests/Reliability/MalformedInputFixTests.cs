@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text;
+using Checkup.Tests.Infrastructure;
+using Checkup.Tests.Submissions;
+
+namespace Checkup.Tests.Reliability;
+
+/// <summary>The 5xx the hostile corpus found, each pinned by its own test.</summary>
+public sealed class MalformedInputFixTests(SubmissionsFactory factory) : IClassFixture<SubmissionsFactory>
+{
+    [Theory]
+    [InlineData("application/json; charset=klingon")]
+    [InlineData("application/json; charset=\"klingon\"")]
+    [InlineData("application/json; charset=windows-1252")] // a real charset, but not one .NET decodes without extra providers
+    public async Task A_json_body_in_a_charset_nobody_decodes_gets_415_and_changes_nothing(string contentType)
+    {
+        var user = Users.New();
+        var person = new SubmissionClient(factory.ClientFor(user));
+        await person.StartedAsync();
+        var before = await Db.RowAsync(user);
+
+        var response = await person.SendAsync(HttpMethod.Put, "/api/submission/draft", Body("""{"projects":[{"name":"x"}]}""", contentType), null);
+
+        await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal(before, await Db.RowAsync(user));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=UTF-16")]
+    public async Task A_json_body_in_a_charset_dotnet_decodes_is_read(string contentType)
+    {
+        var person = new SubmissionClient(factory.ClientFor(Users.New()));
+        await person.StartedAsync();
+        var encoding = contentType.Contains("16", StringComparison.Ordinal) ? Encoding.Unicode : Encoding.UTF8;
+
+        var response = await person.SendAsync(HttpMethod.Put, "/api/submission/draft", Body("""{"projects":[{"name":"read"}]}""", contentType, encoding), null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("read", (await response.JsonAsync()).GetProperty("projects")[0].GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("/ProcessImage", "message")]
+    [InlineData("/CleanupImages", "timer")]
+    public async Task A_host_payload_whose_string_is_not_utf8_gets_400_not_500(string path, string binding)
+    {
+        var payload = Encoding.UTF8.GetBytes("{\"Data\":{\"" + binding + "\":\"abc\"},\"Metadata\":{\"DequeueCount\":\"1\"}}");
+        payload[Array.IndexOf(payload, (byte)'b')] = 0xFF; // inside the binding's string: only reading it finds out
+
+        var content = new ByteArrayContent(payload);
+        content.Headers.ContentType = new("application/json");
+        var response = await factory.CreateClient().PostAsync(path, content);
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest, "bad_request");
+    }
+
+    private static ByteArrayContent Body(string json, string contentType, Encoding? encoding = null)
+    {
+        var content = new ByteArrayContent((encoding ?? Encoding.UTF8).GetBytes(json));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
+    }
+}
