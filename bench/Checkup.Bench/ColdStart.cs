@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace Checkup.Bench;
 
@@ -9,9 +8,18 @@ public static class ColdStart
     public static async Task<int> RunAsync(Arguments args)
     {
         var exe = args.Required("exe");
-        var port = args.Int("port", 7200);
+        var name = args.Text("name", Path.GetFileName(exe));
+        var port = args.Int("port", BenchSystem.FreePort());
         var runs = args.Int("runs", 15);
         var env = args.All("env").Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        if (args.Text("checkup-settings", "false") == "true")
+        {
+            foreach (var (key, value) in await CheckupSettingsAsync())
+            {
+                env.TryAdd(key, value);
+            }
+        }
+
         var url = $"http://127.0.0.1:{port}/api/health";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
 
@@ -71,14 +79,40 @@ public static class ColdStart
         }
 
         times.Sort();
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Bench.Record("coldstart", new
         {
+            name,
             exe,
             runs,
             median_ms = Math.Round(times[times.Count / 2], 1),
             min_ms = Math.Round(times[0], 1),
             max_ms = Math.Round(times[^1], 1),
-        }));
+        });
         return 0;
+    }
+
+    /// <summary>What the handler needs to answer 200 from /api/health: a database (migrated by its first start) and storage.</summary>
+    private static async Task<Dictionary<string, string>> CheckupSettingsAsync()
+    {
+        const string database = "bench_coldstart";
+        try
+        {
+            await Bench.SqlAsync(Bench.Postgres, $"create database \"{database}\"", "postgres");
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+        {
+        }
+
+        return new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(Bench.Postgres) { Database = database }.ConnectionString,
+            ["AzureWebJobsStorage"] = Bench.Storage,
+            ["Storage__StagingContainer"] = "bench-coldstart",
+            ["Storage__UploadQueue"] = "bench-coldstart",
+            ["CLOUDINARY_URL"] = "cloudinary://bench:bench@bench",
+            ["Auth__SigningKey"] = "bench-cold-start-signing-key-0123456789abcdef",
+            ["Auth__Issuer"] = "bench",
+            ["Auth__Audience"] = "bench",
+        };
     }
 }
