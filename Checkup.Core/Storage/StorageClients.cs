@@ -45,12 +45,10 @@ public sealed class StorageClients
     public QueueClient PoisonQueue { get; }
 
     /// <summary>Creates the container and queues when missing; harmless to repeat.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken ct)
-    {
-        await Staging.CreateIfNotExistsAsync(cancellationToken: ct);
-        await UploadQueue.CreateIfNotExistsAsync(cancellationToken: ct);
-        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct);
-    }
+    public Task EnsureCreatedAsync(CancellationToken ct) => Task.WhenAll(
+        Staging.CreateIfNotExistsAsync(cancellationToken: ct),
+        UploadQueue.CreateIfNotExistsAsync(cancellationToken: ct),
+        PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct));
 
     /// <summary>
     /// Every staged block carries a transactional MD5 that storage checks before it keeps the block, so bytes changed on
