@@ -35,6 +35,7 @@ public static class Pipeline
 
         await using var connection = new NpgsqlConnection(system.ConnectionString);
         await connection.OpenAsync();
+        var cpu = (App: Bench.CpuSeconds(system.Pid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
         var clock = Stopwatch.StartNew();
         await Upload.RunConcurrentlyAsync(images, 16, i => queue.SendMessageAsync(new ImageMessage(ids[i], null).ToJson()));
         var enqueued = clock.Elapsed.TotalSeconds;
@@ -49,6 +50,8 @@ public static class Pipeline
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuMs = (App: (Bench.CpuSeconds(system.Pid) - cpu.App) * 1000 / images, Azurite: (Bench.CpuSeconds(Bench.AzuritePid) - cpu.Azurite) * 1000 / images,
+            Driver: (Bench.CpuSeconds(Environment.ProcessId) - cpu.Driver) * 1000 / images);
 
         var saved = await ScalarAsync<long>(connection, "select count(*) from images where status = 'saved-cld'");
         // Where the time goes: each image's log has "Pushing ..." (row locked) and "Saved ..." (Cloudinary answered).
@@ -73,6 +76,11 @@ public static class Pipeline
             ratio = Bench.Round(rate / bound, 2),
             push_ms_avg = Bench.Round(pushMs),
             busy_invocations_avg = Bench.Round(images * pushMs / 1000 / seconds, 2), // pushes in flight on average
+            // CPU milliseconds per image: the handler, Azurite (queue and blobs), this process (the stand-in, the enqueuing).
+            handler_cpu_ms = Bench.Round(cpuMs.App, 2),
+            azurite_cpu_ms = Bench.Round(cpuMs.Azurite, 2),
+            driver_cpu_ms = Bench.Round(cpuMs.Driver, 2),
+            machine_busy = Bench.Round((cpuMs.App + cpuMs.Azurite + cpuMs.Driver) * images / 1000 / seconds / Environment.ProcessorCount, 2),
         });
         return saved == images ? 0 : 1;
     }
