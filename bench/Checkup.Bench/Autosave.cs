@@ -52,7 +52,7 @@ public static class Autosave
             return 0;
         }
 
-        await WrkAsync(lua, url, connections, 3); // warm-up: JIT tiers, pools, connections
+        await WrkAsync(lua, url, connections, 8); // warm-up: JIT tiers (tiered PGO takes several seconds under load), pools, connections
         await PgbenchAsync(system.ConnectionString, script, mode, connections, 2, description);
 
         var api = new List<JsonObject>();

@@ -29,37 +29,16 @@ public static class Pipeline
         await using var system = await BenchSystem.StartAsync("pipeline", settings);
         var concurrency = int.TryParse(settings.GetValueOrDefault("Triggers__BatchSize"), out var n) ? n : new Functions.Triggers.StandaloneTriggerOptions().BatchSize;
 
-        var ids = Enumerable.Range(0, images).Select(_ => Guid.CreateVersion7()).ToArray();
-        await StageAsync(system, ids, Bench.Png(kib * 1024));
-        var queue = system.UploadQueue;
-
-        await using var connection = new NpgsqlConnection(system.ConnectionString);
-        await connection.OpenAsync();
-        var cpu = (App: Bench.CpuSeconds(system.Pid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
-        var clock = Stopwatch.StartNew();
-        await Upload.RunConcurrentlyAsync(images, 16, i => queue.SendMessageAsync(new ImageMessage(ids[i], null).ToJson()));
-        var enqueued = clock.Elapsed.TotalSeconds;
-        while (await ScalarAsync<long>(connection, "select count(*) from images where status <> 'saved-locally'") < images)
+        var rounds = args.Int("rounds", 1);
+        var results = new List<Round>();
+        for (var round = 0; round < rounds; round++)
         {
-            if (clock.Elapsed > TimeSpan.FromMinutes(5))
-            {
-                throw new TimeoutException("the pipeline did not finish 500 images within 5 minutes");
-            }
-
-            await Task.Delay(20);
+            results.Add(await RoundAsync(system, images, Bench.Png(kib * 1024)));
+            Console.Error.WriteLine($"pipeline round {round + 1}: {images / results[^1].Seconds:0.0} images/s");
         }
 
-        var seconds = clock.Elapsed.TotalSeconds;
-        var cpuMs = (App: (Bench.CpuSeconds(system.Pid) - cpu.App) * 1000 / images, Azurite: (Bench.CpuSeconds(Bench.AzuritePid) - cpu.Azurite) * 1000 / images,
-            Driver: (Bench.CpuSeconds(Environment.ProcessId) - cpu.Driver) * 1000 / images);
-
-        var saved = await ScalarAsync<long>(connection, "select count(*) from images where status = 'saved-cld'");
-        // Where the time goes: each image's log has "Pushing ..." (row locked) and "Saved ..." (Cloudinary answered).
-        var pushMs = await ScalarAsync<double>(connection, """
-            select coalesce(avg(extract(epoch from ((log->1->>'at')::timestamptz - (log->0->>'at')::timestamptz))) * 1000, 0)::float8
-            from images where status = 'saved-cld'
-            """);
-        var rate = images / seconds;
+        var best = results.MinBy(r => r.Seconds)!;
+        var rate = images / best.Seconds;
         var bound = concurrency / latency.TotalSeconds;
         Bench.Record("pipeline", new
         {
@@ -67,22 +46,66 @@ public static class Pipeline
             image_kib = kib,
             latency_ms = latency.TotalMilliseconds,
             concurrency,
-            saved,
+            rounds,
+            saved = best.Saved,
             cloudinary_uploads = cloudinary.UploadRequests,
-            seconds = Bench.Round(seconds, 2),
-            enqueue_seconds = Bench.Round(enqueued, 2),
+            seconds = Bench.Round(best.Seconds, 2),
+            enqueue_seconds = Bench.Round(best.EnqueueSeconds, 2),
             images_per_s = Bench.Round(rate),
             bound_per_s = Bench.Round(bound),
             ratio = Bench.Round(rate / bound, 2),
-            push_ms_avg = Bench.Round(pushMs),
-            busy_invocations_avg = Bench.Round(images * pushMs / 1000 / seconds, 2), // pushes in flight on average
+            round_images_per_s = results.Select(r => Bench.Round(images / r.Seconds)).ToArray(),
+            push_ms_avg = Bench.Round(best.PushMs),
+            busy_invocations_avg = Bench.Round(images * best.PushMs / 1000 / best.Seconds, 2), // pushes in flight on average
             // CPU milliseconds per image: the handler, Azurite (queue and blobs), this process (the stand-in, the enqueuing).
-            handler_cpu_ms = Bench.Round(cpuMs.App, 2),
-            azurite_cpu_ms = Bench.Round(cpuMs.Azurite, 2),
-            driver_cpu_ms = Bench.Round(cpuMs.Driver, 2),
-            machine_busy = Bench.Round((cpuMs.App + cpuMs.Azurite + cpuMs.Driver) * images / 1000 / seconds / Environment.ProcessorCount, 2),
+            handler_cpu_ms = Bench.Round(best.HandlerCpuMs, 2),
+            azurite_cpu_ms = Bench.Round(best.AzuriteCpuMs, 2),
+            driver_cpu_ms = Bench.Round(best.DriverCpuMs, 2),
+            machine_busy = Bench.Round((best.HandlerCpuMs + best.AzuriteCpuMs + best.DriverCpuMs) * images / 1000 / best.Seconds / Environment.ProcessorCount, 2),
         });
-        return saved == images ? 0 : 1;
+        return results.All(r => r.Saved == images) ? 0 : 1;
+    }
+
+    private sealed record Round(double Seconds, double EnqueueSeconds, long Saved, double PushMs, double HandlerCpuMs, double AzuriteCpuMs, double DriverCpuMs);
+
+    /// <summary>Stages <paramref name="images"/> new images, queues them all at once and waits until none waits for Cloudinary.</summary>
+    private static async Task<Round> RoundAsync(BenchSystem system, int images, byte[] bytes)
+    {
+        var ids = Enumerable.Range(0, images).Select(_ => Guid.CreateVersion7()).ToArray();
+        await StageAsync(system, ids, bytes);
+        var queue = system.UploadQueue;
+        await using var connection = new NpgsqlConnection(system.ConnectionString);
+        await connection.OpenAsync();
+        await using var pending = new NpgsqlCommand("select count(*) from images where status = 'saved-locally' and id = any(@ids)", connection);
+        pending.Parameters.AddWithValue("ids", ids);
+        var cpu = (App: Bench.CpuSeconds(system.Pid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
+        var clock = Stopwatch.StartNew();
+        await Upload.RunConcurrentlyAsync(images, 16, i => queue.SendMessageAsync(new ImageMessage(ids[i], null).ToJson()));
+        var enqueued = clock.Elapsed.TotalSeconds;
+        while ((long)(await pending.ExecuteScalarAsync())! > 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"the pipeline did not finish {images} images within 5 minutes");
+            }
+
+            await Task.Delay(20);
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var perImage = (App: (Bench.CpuSeconds(system.Pid) - cpu.App) * 1000 / images, Azurite: (Bench.CpuSeconds(Bench.AzuritePid) - cpu.Azurite) * 1000 / images,
+            Driver: (Bench.CpuSeconds(Environment.ProcessId) - cpu.Driver) * 1000 / images);
+
+        await using var saved = new NpgsqlCommand("select count(*) from images where status = 'saved-cld' and id = any(@ids)", connection);
+        saved.Parameters.AddWithValue("ids", ids);
+        // Where the time goes: each image's log has "Pushing ..." (row locked) and "Saved ..." (Cloudinary answered).
+        await using var push = new NpgsqlCommand("""
+            select coalesce(avg(extract(epoch from ((log->1->>'at')::timestamptz - (log->0->>'at')::timestamptz))) * 1000, 0)::float8
+            from images where status = 'saved-cld' and id = any(@ids)
+            """, connection);
+        push.Parameters.AddWithValue("ids", ids);
+        return new Round(seconds, enqueued, (long)(await saved.ExecuteScalarAsync())!, (double)(await push.ExecuteScalarAsync())!,
+            perImage.App, perImage.Azurite, perImage.Driver);
     }
 
     /// <summary>Rows and blobs as a finished upload leaves them (ImageUploads), written directly.</summary>
