@@ -101,7 +101,7 @@ public static class Report
         var markdown = $"""
             # Benchmark results
 
-            Written by `bench/run` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, on {machine} (load average after the run: {load}).
+            Written by `bench/run` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, on {machine} (load averages over 1, 5 and 15 minutes: {load} the run).
             Each ratio compares Checkup with a baseline measured in the same run on the same machine, so both saw the same
             hardware and the same background load; absolute figures vary from machine to machine and from run to run.
 
