@@ -4,6 +4,7 @@ using Checkup.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Checkup.Core;
 
@@ -14,27 +15,42 @@ namespace Checkup.Core;
 /// </summary>
 internal sealed class StartupTasks(
     IOptions<DatabaseOptions> database,
+    NpgsqlDataSource dataSource,
     StorageClients storage,
     ILogger<StartupTasks> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The database and storage are independent: both are made ready at once (the server starts after them).</summary>
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(MigrateAsync(cancellationToken), CreateStorageAsync(cancellationToken));
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        if (database.Value.MigrateOnStart)
+        if (!database.Value.MigrateOnStart)
         {
-            try
-            {
-                var applied = await Task.Run(() => Migrator.Apply(database.Value.ConnectionString!, logger), cancellationToken);
-                if (applied.Count > 0)
-                {
-                    logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
-                }
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Database migrations could not be applied at start; /api/health reports the database");
-            }
+            return;
         }
 
+        try
+        {
+            if (await Migrator.UpToDateAsync(dataSource, cancellationToken))
+            {
+                return;
+            }
+
+            var applied = await Task.Run(() => Migrator.Apply(database.Value.ConnectionString!, logger), cancellationToken);
+            if (applied.Count > 0)
+            {
+                logger.LogInformation("Applied migrations: {Migrations}", string.Join(", ", applied));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Database migrations could not be applied at start; /api/health reports the database");
+        }
+    }
+
+    private async Task CreateStorageAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await storage.EnsureCreatedAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Identity;
+using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Checkup.Core.Configuration;
@@ -13,7 +14,7 @@ public sealed class StorageClients
     public StorageClients(IOptions<StorageOptions> options)
     {
         var o = options.Value;
-        var blobOptions = new BlobClientOptions();
+        var blobOptions = BlobOptions();
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }; // what the Functions queue trigger reads
         ConfigureRetries(blobOptions.Retry);
         ConfigureRetries(queueOptions.Retry);
@@ -44,11 +45,22 @@ public sealed class StorageClients
     public QueueClient PoisonQueue { get; }
 
     /// <summary>Creates the container and queues when missing; harmless to repeat.</summary>
-    public async Task EnsureCreatedAsync(CancellationToken ct)
+    public Task EnsureCreatedAsync(CancellationToken ct) => Task.WhenAll(
+        Staging.CreateIfNotExistsAsync(cancellationToken: ct),
+        UploadQueue.CreateIfNotExistsAsync(cancellationToken: ct),
+        PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct));
+
+    /// <summary>
+    /// Every staged block carries a transactional MD5 that storage checks before it keeps the block, so bytes changed on
+    /// the way are refused rather than stored. Without a client checksum the service computes a CRC64 of each block
+    /// itself, which Azurite does in JavaScript: there MD5 makes staging a 1 MiB block about three times cheaper
+    /// (bench/run, upload).
+    /// </summary>
+    internal static BlobClientOptions BlobOptions()
     {
-        await Staging.CreateIfNotExistsAsync(cancellationToken: ct);
-        await UploadQueue.CreateIfNotExistsAsync(cancellationToken: ct);
-        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: ct);
+        var options = new BlobClientOptions();
+        options.TransferValidation.Upload.ChecksumAlgorithm = StorageChecksumAlgorithm.MD5;
+        return options;
     }
 
     private static void ConfigureRetries(RetryOptions retry)

@@ -1,3 +1,5 @@
+using Dapper;
+
 namespace Checkup.Core.Submissions;
 
 public sealed partial class SubmissionStore
@@ -60,7 +62,7 @@ public sealed partial class SubmissionStore
         }
 
         var missing = SubmissionRules.Missing(slots, [null, null, null]);
-        var parameters = Parameters(authorId, slots, expectedVersions);
+        var parameters = new DynamicParameters(Parameters(authorId, slots, expectedVersions));
         parameters.Add("complete", missing.Count == 0);
 
         var row = await RunAsync(sql, parameters, ct);

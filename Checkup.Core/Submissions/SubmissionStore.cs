@@ -113,27 +113,17 @@ public sealed partial class SubmissionStore(NpgsqlDataSource dataSource, IOption
         };
     }
 
-    internal static DynamicParameters Parameters(string authorId, IReadOnlyList<ProjectValues> slots, int[]? expectedVersions)
+    internal static FormParameters Parameters(string authorId, IReadOnlyList<ProjectValues> slots, int[]? expectedVersions)
     {
-        var parameters = new DynamicParameters(new
-        {
-            authorId,
-            expectedVersions,
-            imageIds = slots.Where(s => s.ImageId is not null).Select(s => s.ImageId!.Value).ToArray(),
-        });
-        for (var i = 0; i < SubmissionRules.Slots; i++)
-        {
-            var slot = i < slots.Count ? slots[i] : ProjectValues.Empty;
-            parameters.Add($"p{i + 1}Name", slot.Name);
-            parameters.Add($"p{i + 1}Description", slot.Description);
-            parameters.Add($"p{i + 1}Role", slot.Role);
-            parameters.Add($"p{i + 1}Image", slot.ImageId);
-        }
-
-        return parameters;
+        ProjectValues Slot(int i) => i < slots.Count ? slots[i] : ProjectValues.Empty;
+        var (p1, p2, p3) = (Slot(0), Slot(1), Slot(2));
+        return new FormParameters(authorId, expectedVersions, slots.Where(s => s.ImageId is not null).Select(s => s.ImageId!.Value).ToArray(),
+            p1.Name, p1.Description, p1.Role, p1.ImageId,
+            p2.Name, p2.Description, p2.Role, p2.ImageId,
+            p3.Name, p3.Description, p3.Role, p3.ImageId);
     }
 
-    internal async Task<SubmissionRow?> RunAsync(string sql, DynamicParameters parameters, CancellationToken ct)
+    internal async Task<SubmissionRow?> RunAsync(string sql, object parameters, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var command = new CommandDefinition(sql, parameters, cancellationToken: ct);

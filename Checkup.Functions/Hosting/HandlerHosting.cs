@@ -1,9 +1,19 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
 namespace Checkup.Functions.Hosting;
 
 /// <summary>Where the handler listens, and whether it must run the queue and timer triggers itself.</summary>
 public static class HandlerHosting
 {
     public const int DefaultPort = 7071;
+
+    /// <summary>
+    /// Request bytes the socket transport reads ahead of the app on one connection (Kestrel's default is 1 MiB). While an
+    /// image upload stages one 1 MiB block, Kestrel went on reading the next MiB into pinned buffers, so 32 concurrent
+    /// uploads held some 30 MiB of them besides their blocks (bench/run, upload memory). Past this the bytes wait in the
+    /// socket's kernel buffer.
+    /// </summary>
+    public const int MaxReadAheadBytes = 64 * 1024;
 
     /// <summary>Set by the Functions host, and only by it.</summary>
     public static string? HostPort(IConfiguration configuration) => configuration["FUNCTIONS_CUSTOMHANDLER_PORT"];
@@ -33,6 +43,8 @@ public static class HandlerHosting
             kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024; // the platform's own cap; endpoints set tighter ones
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
         });
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o => o.MaxReadBufferSize = 64 * 1024);
+        builder.Services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = MaxReadAheadBytes);
         builder.Services.AddHostedService<HandlerModeLog>();
         return builder;
     }

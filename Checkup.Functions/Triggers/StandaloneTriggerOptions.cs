@@ -7,7 +7,7 @@ namespace Checkup.Functions.Triggers;
 /// </summary>
 public sealed class StandaloneTriggerOptions
 {
-    /// <summary>host.json <c>queues.batchSize</c>: messages taken and processed at once.</summary>
+    /// <summary>host.json <c>queues.batchSize</c>: messages processed at once (a finished one's slot takes the next message at once).</summary>
     public int BatchSize { get; set; } = 8;
 
     /// <summary>host.json <c>queues.maxDequeueCount</c>: deliveries before a failing message moves to <c>&lt;queue&gt;-poison</c>.</summary>

@@ -32,5 +32,7 @@ public sealed class Arguments
 
     public int Int(string name, int fallback) => _values.TryGetValue(name, out var v) ? int.Parse(v[^1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
+    public string Text(string name, string fallback) => _values.TryGetValue(name, out var v) ? v[^1] : fallback;
+
     public IReadOnlyList<string> All(string name) => _values.TryGetValue(name, out var v) ? v : [];
 }

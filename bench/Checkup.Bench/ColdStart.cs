@@ -1,46 +1,80 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace Checkup.Bench;
 
-/// <summary>Process start to the first 200 from /api/health, repeated; the median is what counts.</summary>
+/// <summary>
+/// Process start to the first 200 from /api/health, for the handler and for the empty app published the same way,
+/// started alternately (so both see the same background load), after one unmeasured start of each (disk cache).
+/// The medians count.
+/// </summary>
 public static class ColdStart
 {
     public static async Task<int> RunAsync(Arguments args)
     {
-        var exe = args.Required("exe");
-        var port = args.Int("port", 7200);
+        var variant = args.Required("variant");
+        var empty = args.Required("empty");
+        var checkup = args.Required("checkup");
         var runs = args.Int("runs", 15);
-        var env = args.All("env").Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var settings = await CheckupSettingsAsync();
+        var emptyTimes = new List<double>();
+        var checkupTimes = new List<double>();
+        for (var run = 0; run <= runs; run++)
+        {
+            var e = await StartOnceAsync(empty, new Dictionary<string, string>());
+            var c = await StartOnceAsync(checkup, settings);
+            if (run > 0)
+            {
+                emptyTimes.Add(e);
+                checkupTimes.Add(c);
+            }
+        }
+
+        var (emptyMedian, checkupMedian) = (Bench.Median(emptyTimes), Bench.Median(checkupTimes));
+        Bench.Record("coldstart", new
+        {
+            variant,
+            runs,
+            empty_median_ms = Bench.Round(emptyMedian),
+            checkup_median_ms = Bench.Round(checkupMedian),
+            ratio = Bench.Round(checkupMedian / emptyMedian, 2),
+            empty_min_ms = Bench.Round(emptyTimes.Min()),
+            checkup_min_ms = Bench.Round(checkupTimes.Min()),
+            empty_max_ms = Bench.Round(emptyTimes.Max()),
+            checkup_max_ms = Bench.Round(checkupTimes.Max()),
+        });
+        return 0;
+    }
+
+    /// <summary>Milliseconds from starting <paramref name="exe"/> to its first 200 from /api/health; then it is killed.</summary>
+    private static async Task<double> StartOnceAsync(string exe, Dictionary<string, string> environment)
+    {
+        var port = BenchSystem.FreePort();
         var url = $"http://127.0.0.1:{port}/api/health";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-
-        var times = new List<double>();
-        for (var run = 0; run < runs + 1; run++)
+        var start = new ProcessStartInfo(exe, ["--urls", $"http://127.0.0.1:{port}"])
         {
-            var start = new ProcessStartInfo(exe, ["--urls", $"http://127.0.0.1:{port}"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = Path.GetDirectoryName(exe)!,
-            };
-            foreach (var (k, v) in env)
-            {
-                start.Environment[k] = v;
-            }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(exe)!,
+        };
+        foreach (var (k, v) in environment)
+        {
+            start.Environment[k] = v;
+        }
 
-            var clock = Stopwatch.StartNew();
-            using var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
             while (true)
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(60))
+                if (clock.Elapsed > TimeSpan.FromSeconds(60) || process.HasExited)
                 {
-                    process.Kill(true);
-                    throw new TimeoutException($"{exe} did not answer 200 on {url} within 60 s");
+                    throw new TimeoutException($"{exe} did not answer 200 on {url} within 60 s (exited: {process.HasExited})");
                 }
 
                 try
@@ -48,7 +82,7 @@ public static class ColdStart
                     using var response = await http.GetAsync(url);
                     if (response.IsSuccessStatusCode)
                     {
-                        break;
+                        return clock.Elapsed.TotalMilliseconds;
                     }
                 }
                 catch (HttpRequestException)
@@ -60,25 +94,36 @@ public static class ColdStart
 
                 await Task.Delay(2);
             }
-
-            var elapsed = clock.Elapsed.TotalMilliseconds;
+        }
+        finally
+        {
             process.Kill(true);
             await process.WaitForExitAsync();
-            if (run > 0)
-            {
-                times.Add(elapsed); // the first run warms the disk cache and is not counted
-            }
+        }
+    }
+
+    /// <summary>What the handler needs to answer 200 from /api/health: a database (migrated by its first start) and storage.</summary>
+    private static async Task<Dictionary<string, string>> CheckupSettingsAsync()
+    {
+        const string database = "bench_coldstart";
+        try
+        {
+            await Bench.SqlAsync(Bench.Postgres, $"create database \"{database}\"", "postgres");
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+        {
         }
 
-        times.Sort();
-        Console.WriteLine(JsonSerializer.Serialize(new
+        return new Dictionary<string, string>
         {
-            exe,
-            runs,
-            median_ms = Math.Round(times[times.Count / 2], 1),
-            min_ms = Math.Round(times[0], 1),
-            max_ms = Math.Round(times[^1], 1),
-        }));
-        return 0;
+            ["ConnectionStrings__Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(Bench.Postgres) { Database = database }.ConnectionString,
+            ["AzureWebJobsStorage"] = Bench.Storage,
+            ["Storage__StagingContainer"] = "bench-coldstart",
+            ["Storage__UploadQueue"] = "bench-coldstart",
+            ["CLOUDINARY_URL"] = "cloudinary://bench:bench@bench",
+            ["Auth__SigningKey"] = "bench-cold-start-signing-key-0123456789abcdef",
+            ["Auth__Issuer"] = "bench",
+            ["Auth__Audience"] = "bench",
+        };
     }
 }

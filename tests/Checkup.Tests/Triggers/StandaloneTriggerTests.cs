@@ -34,6 +34,35 @@ public sealed class StandaloneTriggerTests
     }
 
     [Fact]
+    public async Task A_push_that_hangs_holds_one_slot_while_the_next_messages_go_through_the_others()
+    {
+        await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?>
+        {
+            ["Triggers:Standalone"] = "true",
+            ["Triggers:BatchSize"] = "2",
+            ["Triggers:MaxPollingInterval"] = "00:00:00.200",
+            ["Cloudinary:Timeout"] = "00:10:00",
+        });
+        pipeline.Cloudinary.FailNext(1, new StandInFailure.Hang(TimeSpan.FromMinutes(5)));
+        var user = Users.New();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await pipeline.UploadImageAsync(user));
+        }
+
+        // Whichever push reaches the stand-in first hangs for minutes in one of the two slots; the two other images
+        // must pass through the other slot, one after the other, instead of waiting for the hung one's batch.
+        async Task<ImageRow[]> Rows() => await Task.WhenAll(ids.Select(pipeline.RowAsync));
+        var othersSaved = await Eventually(async () => (await Rows()).Count(r => r.Status == ImageStatus.SavedInCloudinary) == 2);
+
+        Assert.True(othersSaved, "the images behind a hanging push were not processed while it hung");
+        var rows = await Rows();
+        Assert.Single(rows, r => r.Status == ImageStatus.SavedLocally);
+        Assert.Equal(3, pipeline.Cloudinary.UploadRequests);
+    }
+
+    [Fact]
     public void Standalone_defaults_are_host_json_queue_settings_and_the_cleanup_functions_schedule()
     {
         var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(FunctionApp, "host.json"))).RootElement;

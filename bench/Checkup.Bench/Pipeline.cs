@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Azure.Storage.Blobs;
+using Checkup.Core.Images;
+using Checkup.Tests.Infrastructure;
+using Npgsql;
+
+namespace Checkup.Bench;
+
+/// <summary>
+/// 500 images staged as an upload leaves them (row in saved-locally, blob in the staging container), their messages
+/// put on the queue at once, and the handler's in-process consumer pushing them through ProcessImage to the Cloudinary
+/// stand-in, which answers each upload after a fixed delay. Throughput against the bound: invocations the consumer
+/// runs at once (Triggers__BatchSize, host.json's batchSize) divided by the stand-in's delay.
+/// </summary>
+public static class Pipeline
+{
+    public static async Task<int> RunAsync(Arguments args)
+    {
+        var images = args.Int("images", 500);
+        var latency = TimeSpan.FromMilliseconds(args.Int("latency-ms", 100));
+        var kib = args.Int("kib", 32);
+        var settings = Autosave.Settings(args);
+
+        await using var cloudinary = await CloudinaryStandIn.StartAsync();
+        cloudinary.UploadDelay = latency;
+        settings["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl;
+        settings["Cloudinary__ApiBaseUrl"] = cloudinary.BaseUrl.ToString();
+        settings["Triggers__MaxPollingInterval"] = "00:00:00.100"; // the clock starts with the first message, not with a poll
+        await using var system = await BenchSystem.StartAsync("pipeline", settings);
+        var concurrency = int.TryParse(settings.GetValueOrDefault("Triggers__BatchSize"), out var n) ? n : new Functions.Triggers.StandaloneTriggerOptions().BatchSize;
+
+        var rounds = args.Int("rounds", 1);
+        var results = new List<Round>();
+        for (var round = 0; round < rounds; round++)
+        {
+            results.Add(await RoundAsync(system, images, Bench.Png(kib * 1024)));
+            Console.Error.WriteLine($"pipeline round {round + 1}: {images / results[^1].Seconds:0.0} images/s");
+        }
+
+        var best = results.MinBy(r => r.Seconds)!;
+        var rate = images / best.Seconds;
+        var bound = concurrency / latency.TotalSeconds;
+        Bench.Record("pipeline", new
+        {
+            images,
+            image_kib = kib,
+            latency_ms = latency.TotalMilliseconds,
+            concurrency,
+            rounds,
+            saved = best.Saved,
+            cloudinary_uploads = cloudinary.UploadRequests,
+            seconds = Bench.Round(best.Seconds, 2),
+            enqueue_seconds = Bench.Round(best.EnqueueSeconds, 2),
+            images_per_s = Bench.Round(rate),
+            bound_per_s = Bench.Round(bound),
+            ratio = Bench.Round(rate / bound, 2),
+            round_images_per_s = results.Select(r => Bench.Round(images / r.Seconds)).ToArray(),
+            push_ms_avg = Bench.Round(best.PushMs),
+            busy_invocations_avg = Bench.Round(images * best.PushMs / 1000 / best.Seconds, 2), // pushes in flight on average
+            // CPU milliseconds per image: the handler, Azurite (queue and blobs), this process (the stand-in, the enqueuing).
+            handler_cpu_ms = Bench.Round(best.HandlerCpuMs, 2),
+            azurite_cpu_ms = Bench.Round(best.AzuriteCpuMs, 2),
+            driver_cpu_ms = Bench.Round(best.DriverCpuMs, 2),
+            machine_busy = Bench.Round((best.HandlerCpuMs + best.AzuriteCpuMs + best.DriverCpuMs) * images / 1000 / best.Seconds / Environment.ProcessorCount, 2),
+        });
+        return results.All(r => r.Saved == images) ? 0 : 1;
+    }
+
+    private sealed record Round(double Seconds, double EnqueueSeconds, long Saved, double PushMs, double HandlerCpuMs, double AzuriteCpuMs, double DriverCpuMs);
+
+    /// <summary>Stages <paramref name="images"/> new images, queues them all at once and waits until none waits for Cloudinary.</summary>
+    private static async Task<Round> RoundAsync(BenchSystem system, int images, byte[] bytes)
+    {
+        var ids = Enumerable.Range(0, images).Select(_ => Guid.CreateVersion7()).ToArray();
+        await StageAsync(system, ids, bytes);
+        var queue = system.UploadQueue;
+        await using var connection = new NpgsqlConnection(system.ConnectionString);
+        await connection.OpenAsync();
+        await using var pending = new NpgsqlCommand("select count(*) from images where status = 'saved-locally' and id = any(@ids)", connection);
+        pending.Parameters.AddWithValue("ids", ids);
+        var cpu = (App: Bench.CpuSeconds(system.Pid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
+        var clock = Stopwatch.StartNew();
+        await Upload.RunConcurrentlyAsync(images, 16, i => queue.SendMessageAsync(new ImageMessage(ids[i], null).ToJson()));
+        var enqueued = clock.Elapsed.TotalSeconds;
+        while ((long)(await pending.ExecuteScalarAsync())! > 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"the pipeline did not finish {images} images within 5 minutes");
+            }
+
+            await Task.Delay(20);
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var perImage = (App: (Bench.CpuSeconds(system.Pid) - cpu.App) * 1000 / images, Azurite: (Bench.CpuSeconds(Bench.AzuritePid) - cpu.Azurite) * 1000 / images,
+            Driver: (Bench.CpuSeconds(Environment.ProcessId) - cpu.Driver) * 1000 / images);
+
+        await using var saved = new NpgsqlCommand("select count(*) from images where status = 'saved-cld' and id = any(@ids)", connection);
+        saved.Parameters.AddWithValue("ids", ids);
+        // Where the time goes: each image's log has "Pushing ..." (row locked) and "Saved ..." (Cloudinary answered).
+        await using var push = new NpgsqlCommand("""
+            select coalesce(avg(extract(epoch from ((log->1->>'at')::timestamptz - (log->0->>'at')::timestamptz))) * 1000, 0)::float8
+            from images where status = 'saved-cld' and id = any(@ids)
+            """, connection);
+        push.Parameters.AddWithValue("ids", ids);
+        return new Round(seconds, enqueued, (long)(await saved.ExecuteScalarAsync())!, (double)(await push.ExecuteScalarAsync())!,
+            perImage.App, perImage.Azurite, perImage.Driver);
+    }
+
+    /// <summary>Rows and blobs as a finished upload leaves them (ImageUploads), written directly.</summary>
+    private static async Task StageAsync(BenchSystem system, Guid[] ids, byte[] bytes)
+    {
+        var container = system.Staging;
+        await Upload.RunConcurrentlyAsync(ids.Length, 16, i => container.GetBlobClient(ImageUploads.BlobName(ids[i])).UploadAsync(new BinaryData(bytes), overwrite: true));
+        await using var connection = new NpgsqlConnection(system.ConnectionString);
+        await connection.OpenAsync();
+        await using var insert = new NpgsqlCommand("""
+            insert into images (id, owner_id, status, local_path, content_type, bytes, width, height, sha256, log)
+            select id, 'bench-pipeline', 'saved-locally', 'img-' || id, 'image/png', @bytes, 4000, 3000, repeat('0', 64), '[]'::jsonb
+            from unnest(@ids) as id
+            """, connection);
+        insert.Parameters.AddWithValue("ids", ids);
+        insert.Parameters.AddWithValue("bytes", (long)bytes.Length);
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    internal static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
