@@ -27,13 +27,25 @@ public static class AdminSubmissionsApi
     }
 
     /// <summary>Filters shared by the listing and the export; times are ISO 8601 (UTC unless an offset is given), ranges [from, to).</summary>
-    public sealed record SubmissionFilterQuery(
-        [property: FromQuery(Name = "status"), Description("draft, submitted, or both comma separated (default: all)")] string? Status,
-        [property: FromQuery(Name = "createdFrom"), Description("created at or after this instant")] string? CreatedFrom,
-        [property: FromQuery(Name = "createdTo"), Description("created before this instant")] string? CreatedTo,
-        [property: FromQuery(Name = "submittedFrom"), Description("submitted at or after this instant (drafts never match)")] string? SubmittedFrom,
-        [property: FromQuery(Name = "submittedTo"), Description("submitted before this instant (drafts never match)")] string? SubmittedTo)
+    /// <summary>The filter's query parameters. Init properties rather than a positional record: the build-time
+    /// request delegate generator cannot bind [AsParameters] through a constructor of nullable reference types.</summary>
+    public sealed record SubmissionFilterQuery
     {
+        [FromQuery(Name = "status"), Description("draft, submitted, or both comma separated (default: all)")]
+        public string? Status { get; init; }
+
+        [FromQuery(Name = "createdFrom"), Description("created at or after this instant")]
+        public string? CreatedFrom { get; init; }
+
+        [FromQuery(Name = "createdTo"), Description("created before this instant")]
+        public string? CreatedTo { get; init; }
+
+        [FromQuery(Name = "submittedFrom"), Description("submitted at or after this instant (drafts never match)")]
+        public string? SubmittedFrom { get; init; }
+
+        [FromQuery(Name = "submittedTo"), Description("submitted before this instant (drafts never match)")]
+        public string? SubmittedTo { get; init; }
+
         public SubmissionFilter Read(AdminQuery query)
         {
             var filter = new SubmissionFilter(
