@@ -7,11 +7,21 @@ namespace Checkup.Tests.Infrastructure;
 /// <summary>The real PostgreSQL and Azurite that <c>./checkup test</c> starts, found through the same settings the app reads.</summary>
 public static class TestEnvironment
 {
-    public static string Postgres { get; } = Required("ConnectionStrings__Postgres");
+    public static string Postgres { get; } = Migrated(Required("ConnectionStrings__Postgres"));
     public static string Storage { get; } = Required("AzureWebJobsStorage");
 
     /// <summary>The repository root (for function.json, host.json, scripts).</summary>
     public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>
+    /// The shared test database is migrated before any test touches it: a test may write rows directly before its
+    /// app instance (which would migrate at start) has started, and on a fresh database nothing else has yet.
+    /// </summary>
+    private static string Migrated(string connectionString)
+    {
+        Checkup.Core.Database.Migrator.Apply(connectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        return connectionString;
+    }
 
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
