@@ -22,9 +22,7 @@ public sealed partial class SubmissionStore
             ),
             updated as (
                 update submissions set
-                    project_1_name = @p1Name, project_1_description = @p1Description, project_1_role = @p1Role, project_1_image = @p1Image,
-                    project_2_name = @p2Name, project_2_description = @p2Description, project_2_role = @p2Role, project_2_image = @p2Image,
-                    project_3_name = @p3Name, project_3_description = @p3Description, project_3_role = @p3Role, project_3_image = @p3Image,
+                    {SetProjects},
                     status = 'submitted',
                     submitted_at = now(),
                     version = version + 1,
@@ -36,16 +34,7 @@ public sealed partial class SubmissionStore
                   and not exists (select 1 from checked where not owned or not ready)
                 returning {SubmissionRow.Columns}
             ),
-            unchanged as (
-                select {SubmissionRow.Columns} from submissions
-                where author_id = @authorId and not exists (select 1 from updated)
-                for update
-            ),
-            result_row as (
-                select {SubmissionRow.Columns}, true as changed from updated
-                union all
-                select {SubmissionRow.Columns}, false from unchanged
-            )
+            {UpdatedOrCurrentRow}
             select {SubmissionRow.ResultColumns}, r.changed,
                    array(select id from checked where not owned) as foreign_image_ids,
                    array(select id from checked where owned and not ready) as unready_image_ids

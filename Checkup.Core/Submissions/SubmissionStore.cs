@@ -11,6 +11,30 @@ namespace Checkup.Core.Submissions;
 /// </summary>
 public sealed partial class SubmissionStore(NpgsqlDataSource dataSource, IOptions<SubmissionOptions> options, TimeProvider time)
 {
+    /// <summary>The three slots' columns, as every write sets them.</summary>
+    private const string SetProjects = """
+        project_1_name = @p1Name, project_1_description = @p1Description, project_1_role = @p1Role, project_1_image = @p1Image,
+                            project_2_name = @p2Name, project_2_description = @p2Description, project_2_role = @p2Role, project_2_image = @p2Image,
+                            project_3_name = @p3Name, project_3_description = @p3Description, project_3_role = @p3Role, project_3_image = @p3Image
+        """;
+
+    /// <summary>
+    /// The CTEs every write ends with: the row the <c>updated</c> CTE wrote or, when it wrote nothing, the current one
+    /// (FOR UPDATE, so a concurrent writer's committed row is seen), with <c>changed</c> saying which.
+    /// </summary>
+    private const string UpdatedOrCurrentRow = $"""
+        unchanged as (
+                        select {SubmissionRow.Columns} from submissions
+                        where author_id = @authorId and not exists (select 1 from updated)
+                        for update
+                    ),
+                    result_row as (
+                        select {SubmissionRow.Columns}, true as changed from updated
+                        union all
+                        select {SubmissionRow.Columns}, false from unchanged
+                    )
+        """;
+
     public bool DeadlinePassed => options.Value.DeadlinePassed(time);
 
     public async Task<Submission?> GetAsync(string authorId, CancellationToken ct)
@@ -70,9 +94,7 @@ public sealed partial class SubmissionStore(NpgsqlDataSource dataSource, IOption
             ),
             updated as (
                 update submissions set
-                    project_1_name = @p1Name, project_1_description = @p1Description, project_1_role = @p1Role, project_1_image = @p1Image,
-                    project_2_name = @p2Name, project_2_description = @p2Description, project_2_role = @p2Role, project_2_image = @p2Image,
-                    project_3_name = @p3Name, project_3_description = @p3Description, project_3_role = @p3Role, project_3_image = @p3Image,
+                    {SetProjects},
                     version = version + 1,
                     updated_at = now()
                 where author_id = @authorId
@@ -81,16 +103,7 @@ public sealed partial class SubmissionStore(NpgsqlDataSource dataSource, IOption
                   and not exists (select 1 from foreign_images)
                 returning {SubmissionRow.Columns}
             ),
-            unchanged as (
-                select {SubmissionRow.Columns} from submissions
-                where author_id = @authorId and not exists (select 1 from updated)
-                for update
-            ),
-            result_row as (
-                select {SubmissionRow.Columns}, true as changed from updated
-                union all
-                select {SubmissionRow.Columns}, false from unchanged
-            )
+            {UpdatedOrCurrentRow}
             select {SubmissionRow.ResultColumns}, r.changed,
                    array(select id from foreign_images) as foreign_image_ids
             from result_row r
