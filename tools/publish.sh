@@ -21,7 +21,9 @@ command -v zip >/dev/null || die "zip is missing: 'apt-get install zip'."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 rm -rf "$STAGE" "$ZIP"
 started=$SECONDS
-dotnet publish "$ROOT/$APP/$APP.csproj" -c Release -r linux-x64 --self-contained \
+# ReadyToRun: on a serverless plan every cold start pays the JIT; precompiled code cuts the handler's start
+# (bench/run: about 690 -> 560 ms to the first healthy answer) for ~13 MB more package.
+dotnet publish "$ROOT/$APP/$APP.csproj" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
   --artifacts-path "$ROOT/.local/publish" -o "$STAGE" --nologo -v quiet -clp:ErrorsOnly >&2 ||
   die "dotnet publish failed (the linux-x64 runtime packs come from NuGet: check that it is reachable)"
 
