@@ -72,12 +72,23 @@ public static class CheckupCoreExtensions
         services.AddScoped<CleanupJob>();
     }
 
-    /// <summary>Statements prepared on each connection after a few uses, unless the connection string says otherwise.</summary>
+    /// <summary>
+    /// Statements prepared on each connection after a few uses, and no session reset when a connection goes back to the
+    /// pool, unless the connection string says otherwise.
+    /// </summary>
     /// <remarks>
     /// The statements are a few constant SQL texts run over and over; unprepared, PostgreSQL plans each on every call,
     /// and for the autosave statement (a CTE of five parts) planning costs several times what running it does
     /// (bench/run: pgbench runs it five times faster prepared than unprepared). <c>Max Auto Prepare=0</c> in the
     /// connection string turns this off (needed behind a pooler in transaction mode that does not track prepared statements).
+    /// <para>
+    /// With prepared statements to keep, Npgsql resets a returned connection with six statements of its own (RESET ALL,
+    /// CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all(), DISCARD SEQUENCES, DISCARD TEMP) before its next use: for a
+    /// request that runs one statement, PostgreSQL spent more than half again the CPU of that statement on them
+    /// (bench/run, autosave). The app leaves no session state to reset: it never SETs, LISTENs, creates temporary tables
+    /// or takes advisory locks on a pooled connection (the migration lock has a connection of its own), and an
+    /// unfinished transaction is rolled back on return either way. <c>No Reset On Close=false</c> brings the reset back.
+    /// </para>
     /// </remarks>
     internal static NpgsqlDataSourceBuilder DataSource(string connectionString)
     {
@@ -86,6 +97,11 @@ public static class CheckupCoreExtensions
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPrepare;
+        }
+
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
         return builder;

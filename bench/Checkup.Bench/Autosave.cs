@@ -57,10 +57,11 @@ public static class Autosave
 
         var api = new List<JsonObject>();
         var database = new List<JsonObject>();
+        var postgres = await PostgresProcesses.FindAsync(system.ConnectionString);
         for (var round = 0; round < rounds; round++)
         {
-            api.Add(await WrkAsync(lua, url, connections, seconds));
-            database.Add(await PgbenchAsync(system.ConnectionString, script, mode, connections, seconds, description));
+            api.Add(await MeasureCpuAsync(() => WrkAsync(lua, url, connections, seconds), postgres, system.Pid, "handler", "wrk"));
+            database.Add(await MeasureCpuAsync(() => PgbenchAsync(system.ConnectionString, script, mode, connections, seconds, description), postgres, null, null, "pgbench"));
             Console.Error.WriteLine($"autosave round {round + 1}: api {api[^1]["rps"]} req/s, pgbench {database[^1]["tps"]} tps");
         }
 
@@ -84,10 +85,40 @@ public static class Autosave
             pgbench_p99_ms = (double)bestDb["p99_ms"]!,
             pgbench_unprepared_tps = (double)unprepared["tps"]!,
             ratio = Bench.Round((double)bestApi["rps"]! / (double)bestDb["tps"]!, 2),
+            // CPU per request (microseconds, user + system) of each process involved, from the best rounds: where the time goes.
+            api_cpu_us = bestApi["cpu_us"]?.DeepClone(),
+            pgbench_cpu_us = bestDb["cpu_us"]?.DeepClone(),
             api_rounds = api.Select(r => (double)r["rps"]!).ToArray(),
             pgbench_rounds = database.Select(r => (double)r["tps"]!).ToArray(),
         });
         return 0;
+    }
+
+    /// <summary>
+    /// Runs one load round and adds <c>cpu_us</c>: CPU microseconds per request (or transaction) used by PostgreSQL, the
+    /// handler (when given) and the load generator (this driver's reaped child processes: wrk or pgbench).
+    /// </summary>
+    private static async Task<JsonObject> MeasureCpuAsync(Func<Task<JsonObject>> round, PostgresProcesses? postgres, int? handlerPid, string? handler, string loadGenerator)
+    {
+        var before = (Postgres: postgres?.CpuSeconds() ?? 0, Handler: Bench.CpuSeconds(handlerPid), Load: Bench.ChildrenCpuSeconds());
+        var result = await round();
+        var requests = result["requests"]!.GetValue<long>();
+        var cpu = new JsonObject();
+        if (postgres is not null)
+        {
+            cpu["postgres"] = PerRequest(postgres.CpuSeconds() - before.Postgres);
+        }
+
+        if (handler is not null)
+        {
+            cpu[handler] = PerRequest(Bench.CpuSeconds(handlerPid) - before.Handler);
+        }
+
+        cpu[loadGenerator] = PerRequest(Bench.ChildrenCpuSeconds() - before.Load);
+        result["cpu_us"] = cpu;
+        return result;
+
+        double PerRequest(double seconds) => Bench.Round(seconds * 1e6 / requests);
     }
 
     /// <summary><c>--set K=V</c>: extra app settings, for trying a change without rebuilding.</summary>
@@ -137,6 +168,7 @@ public static class Autosave
         return new JsonObject
         {
             ["rps"] = Bench.Round(requests / ((long)json["duration_us"]! / 1e6)),
+            ["requests"] = requests,
             ["p50_ms"] = Bench.Round((long)json["p50_us"]! / 1000.0, 2),
             ["p99_ms"] = Bench.Round((long)json["p99_us"]! / 1000.0, 2),
             ["errors"] = errors,
@@ -164,6 +196,7 @@ public static class Autosave
         return new JsonObject
         {
             ["tps"] = Bench.Round(value),
+            ["requests"] = (long)latencies.Length,
             ["p50_ms"] = Bench.Round(latencies[latencies.Length / 2] / 1000.0, 2),
             ["p99_ms"] = Bench.Round(latencies[(int)(latencies.Length * 0.99)] / 1000.0, 2),
         };

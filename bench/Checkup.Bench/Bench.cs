@@ -77,14 +77,25 @@ public static class Bench
     }
 
     /// <summary>CPU seconds (user + system) a process has used so far; 0 when it is unknown or gone.</summary>
-    public static double CpuSeconds(int? pid)
+    public static double CpuSeconds(int? pid) => StatTicks(pid, utime: true, children: false) / 100.0;
+
+    /// <summary>CPU seconds (user + system) of this process's children that have ended and been waited for (wrk, pgbench).</summary>
+    public static double ChildrenCpuSeconds() => StatTicks(Environment.ProcessId, utime: false, children: true) / 100.0;
+
+    /// <summary>
+    /// Clock ticks (1/100 s) from <c>/proc/&lt;pid&gt;/stat</c>: the process's own utime + stime and/or cutime + cstime, the
+    /// time of its children it has waited for. 0 when the process is unknown or gone.
+    /// </summary>
+    public static long StatTicks(int? pid, bool utime, bool children)
     {
         try
         {
-            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+            // Fields after "(comm)": state is [0], utime [11], stime [12], cutime [13], cstime [14].
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long Field(int i) => long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture);
+            return (utime ? Field(11) + Field(12) : 0) + (children ? Field(13) + Field(14) : 0);
         }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
         {
             return 0;
         }

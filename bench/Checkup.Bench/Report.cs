@@ -70,6 +70,13 @@ public static class Report
             notes.Add($"Autosave: the same statement unprepared (`pgbench -M extended`, planned on every call) runs at {N(unprepared)} tx/s.");
         }
 
+        if (Bench.Last("autosave") is { } ac && ac["api_cpu_us"] is JsonObject apiCpu && ac["pgbench_cpu_us"] is JsonObject dbCpu)
+        {
+            notes.Add($"Autosave: CPU per request through the API: PostgreSQL {apiCpu["postgres"]} µs, the handler {apiCpu["handler"]} µs, " +
+                $"wrk {apiCpu["wrk"]} µs; per pgbench transaction: PostgreSQL {dbCpu["postgres"]} µs, pgbench {dbCpu["pgbench"]} µs " +
+                $"(all on the same {Environment.ProcessorCount} cores).");
+        }
+
         if (Bench.Last("upload") is { } un && un["handler_cpu_s_per_100mb"] is { } handlerCpu)
         {
             notes.Add($"Upload: CPU seconds per 100 MB uploaded: the handler {handlerCpu}, Azurite {un["azurite_cpu_s_per_100mb_api"]} through the API " +
