@@ -11,7 +11,7 @@ public sealed record BodySizeLimit(long Bytes) : IRequestSizeLimitMetadata
 
 /// <summary>
 /// Enforces <see cref="BodySizeLimit"/> with a 413 problem+json whatever the server: a declared Content-Length over the
-/// limit is refused before anything is read; a body without one (chunked) is cut off when it passes the limit.
+/// limit is refused before anything is read; a body without one (chunked) is counted and cut off when it passes the limit.
 /// </summary>
 public static class BodySizeLimits
 {
@@ -26,9 +26,17 @@ public static class BodySizeLimits
             return;
         }
 
-        if (context.Request.ContentLength > limit.Bytes)
+        if (context.Request.ContentLength is { } declared)
         {
-            await TooLargeAsync(context, limit);
+            if (declared > limit.Bytes)
+            {
+                await TooLargeAsync(context, limit);
+                return;
+            }
+
+            // The server reads no further than the declared length, so the body cannot pass the limit: the endpoint keeps
+            // reading the server's own body pipe, without a counting stream in between.
+            await next(context);
             return;
         }
 
