@@ -81,40 +81,42 @@ public sealed partial class SubmissionStore(NpgsqlDataSource dataSource, IOption
         return (existing, false);
     }
 
+    /// <summary>The autosave statement (bench/run measures it through the API and, as a pgbench script, straight against PostgreSQL).</summary>
+    internal const string SaveDraftSql = $"""
+        with wanted as (
+            select distinct unnest(@imageIds::uuid[]) as id
+        ),
+        foreign_images as (
+            select w.id from wanted w
+            where not exists (select 1 from images i where i.id = w.id and i.owner_id = @authorId)
+        ),
+        updated as (
+            update submissions set
+                {SetProjects},
+                version = version + 1,
+                updated_at = now()
+            where author_id = @authorId
+              and status = 'draft'
+              and (@expectedVersions::int[] is null or version = any(@expectedVersions::int[]))
+              and not exists (select 1 from foreign_images)
+            returning {SubmissionRow.Columns}
+        ),
+        {UpdatedOrCurrentRow}
+        select {SubmissionRow.ResultColumns}, r.changed,
+               array(select id from foreign_images) as foreign_image_ids
+        from result_row r
+        {SubmissionRow.ImageJoins}
+        """;
+
     /// <summary>Stores the whole form state of a draft (lenient: incomplete is fine) when the version and image ownership allow it.</summary>
     public async Task<SaveResult> SaveDraftAsync(string authorId, IReadOnlyList<ProjectValues> slots, int[]? expectedVersions, CancellationToken ct)
     {
-        const string sql = $"""
-            with wanted as (
-                select distinct unnest(@imageIds::uuid[]) as id
-            ),
-            foreign_images as (
-                select w.id from wanted w
-                where not exists (select 1 from images i where i.id = w.id and i.owner_id = @authorId)
-            ),
-            updated as (
-                update submissions set
-                    {SetProjects},
-                    version = version + 1,
-                    updated_at = now()
-                where author_id = @authorId
-                  and status = 'draft'
-                  and (@expectedVersions::int[] is null or version = any(@expectedVersions::int[]))
-                  and not exists (select 1 from foreign_images)
-                returning {SubmissionRow.Columns}
-            ),
-            {UpdatedOrCurrentRow}
-            select {SubmissionRow.ResultColumns}, r.changed,
-                   array(select id from foreign_images) as foreign_image_ids
-            from result_row r
-            {SubmissionRow.ImageJoins}
-            """;
         if (DeadlinePassed)
         {
             return new SaveResult(SaveOutcome.DeadlinePassed, null);
         }
 
-        var row = await RunAsync(sql, Parameters(authorId, slots, expectedVersions), ct);
+        var row = await RunAsync(SaveDraftSql, Parameters(authorId, slots, expectedVersions), ct);
         return row switch
         {
             null => new SaveResult(SaveOutcome.NotFound, null),

@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Checkup.Bench;
 
 /// <summary>
 /// PUT /api/submission/draft with wrk (one connection per thread, each thread its own user and token) against pgbench
-/// running the same statement (bench/autosave.sql) with as many clients, each on its own row. Rounds alternate between
+/// running the same statement (the app's own SQL text, written out as a pgbench script) with as many clients, each on its own row. Rounds alternate between
 /// the two so both see the same background load; the best round of each counts.
 /// </summary>
 public static class Autosave
@@ -20,7 +21,7 @@ public static class Autosave
         var connections = args.Int("connections", 32);
         var seconds = args.Int("seconds", 10);
         var rounds = args.Int("rounds", 2);
-        var script = args.Required("sql");
+        var script = WritePgbenchScript();
         var mode = args.Text("pgbench-mode", "prepared");
         var description = string.Concat(Enumerable.Repeat("Built the upload pipeline, the autosave and the review export. ", 8)).Trim();
         var body = JsonSerializer.Serialize(new
@@ -119,6 +120,32 @@ public static class Autosave
         return result;
 
         double PerRequest(double seconds) => Bench.Round(seconds * 1e6 / requests);
+    }
+
+    /// <summary>
+    /// The app's autosave statement (<see cref="Checkup.Core.Submissions.SubmissionStore.SaveDraftSql"/>) as a pgbench
+    /// script, for a save without If-Match and without images by the user the app's own bench users are: each pgbench
+    /// client saves the row of user bench-autosave-&lt;client_id&gt;. Values come from pgbench -D variables.
+    /// </summary>
+    internal static string WritePgbenchScript()
+    {
+        var sql = Regex.Replace(Checkup.Core.Submissions.SubmissionStore.SaveDraftSql, @"@(\w+)", m => m.Groups[1].Value switch
+        {
+            "authorId" => "('bench-autosave-' || :client_id)",
+            "imageIds" => ":images",
+            "expectedVersions" => "null", // no If-Match
+            var slot when Regex.Match(slot, "^p[123](Name|Description|Role|Image)$") is { Success: true } field => field.Groups[1].Value switch
+            {
+                "Name" => ":name",
+                "Description" => ":description",
+                "Role" => ":role",
+                _ => "null::uuid",
+            },
+            var other => throw new InvalidOperationException($"The autosave statement has a parameter @{other} the pgbench script does not know: add it here."),
+        });
+        var path = Path.Combine(Bench.OutputDirectory, "autosave-pgbench.sql");
+        File.WriteAllText(path, "-- Written by bench/Checkup.Bench (Autosave.cs) from SubmissionStore.SaveDraftSql.\n" + sql.TrimEnd() + ";\n");
+        return path;
     }
 
     /// <summary><c>--set K=V</c>: extra app settings, for trying a change without rebuilding.</summary>

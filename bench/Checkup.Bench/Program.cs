@@ -17,7 +17,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage (bench/run sets the environment and runs them all):
           Checkup.Bench coldstart --variant NAME --empty PATH --checkup PATH [--runs 15]
-          Checkup.Bench autosave --sql bench/autosave.sql [--connections 32] [--seconds 10] [--rounds 2] [--pgbench-mode prepared]
+          Checkup.Bench autosave [--connections 32] [--seconds 10] [--rounds 2] [--pgbench-mode prepared]
           Checkup.Bench upload [--mib 5] [--concurrency 8] [--count 40] [--rounds 2] [--burst 32] [--burst-mib 10]
           Checkup.Bench pipeline [--images 500] [--latency-ms 100] [--kib 32]
           Checkup.Bench cleanup [--sizes 1000,10000]
