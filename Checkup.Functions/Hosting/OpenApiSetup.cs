@@ -76,7 +76,7 @@ public static class OpenApiSetup
                     Type = JsonSchemaType.String,
                     Description = "Stable machine-readable error code: submitted, version_mismatch, image_not_owned, image_not_ready, " +
                                   "deadline_passed, validation_failed, invalid_json, bad_request, not_found, submission_not_found, " +
-                                  "unauthorized, forbidden, rate_limited, payload_too_large, unsupported_media_type, storage_unavailable, " +
+                                  "unauthorized, forbidden, rate_limited, payload_too_large, unsupported_media_type, storage_unavailable, database_unavailable, " +
                                   "image_not_retryable, image_not_failed, erasure_incomplete.",
                 };
                 schema.Properties["errors"] = new OpenApiSchema

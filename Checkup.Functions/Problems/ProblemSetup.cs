@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 
 namespace Checkup.Functions.Problems;
 
@@ -25,6 +26,13 @@ public static class ProblemSetup
                 problem.Detail = bad.InnerException is JsonException json ? JsonDetail(json) : bad.Message;
             }
 
+            if (context.Exception is { } e && DatabaseUnavailable(e))
+            {
+                problem.Title = "Database unavailable";
+                problem.Detail = "The database could not be reached; nothing was changed. Try again in a few seconds.";
+                context.HttpContext.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             problem.Detail ??= DefaultDetail(problem.Status ?? context.HttpContext.Response.StatusCode);
         });
     }
@@ -33,7 +41,12 @@ public static class ProblemSetup
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when DatabaseUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
             // A bad request is the client's mistake, not the server's: no error log, no exception telemetry for it.
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
@@ -41,8 +54,18 @@ public static class ProblemSetup
         return app;
     }
 
+    /// <summary>
+    /// PostgreSQL cannot be reached or shed the work (connection refused or lost, timeout, server shutting down, too many
+    /// connections): nothing was changed by the failed statement, and the same request can succeed later.
+    /// </summary>
+    private static bool DatabaseUnavailable(Exception e) => e is NpgsqlException { IsTransient: true };
+
+    /// <summary>What a client that retries should wait before it does.</summary>
+    private const int DatabaseRetryAfterSeconds = 5;
+
     private static string CodeFor(int status, Exception? exception) => (status, exception) switch
     {
+        (503, NpgsqlException) => "database_unavailable",
         (_, BadHttpRequestException { InnerException: JsonException }) => "invalid_json",
         (_, BadHttpRequestException { StatusCode: 413 }) => "payload_too_large",
         (_, BadHttpRequestException { StatusCode: 415 }) => "unsupported_media_type",
