@@ -17,27 +17,24 @@ namespace Checkup.Tests.Infrastructure;
 /// </summary>
 public sealed class ImagePipeline : IAsyncDisposable
 {
-    private readonly ScratchDatabase _database;
+    private readonly ScratchApp _app;
 
-    private ImagePipeline(CloudinaryStandIn cloudinary, ScratchDatabase database, CheckupFactory factory)
+    private ImagePipeline(CloudinaryStandIn cloudinary, ScratchApp app)
     {
         Cloudinary = cloudinary;
-        _database = database;
-        Factory = factory;
+        _app = app;
     }
 
     public CloudinaryStandIn Cloudinary { get; }
-    public CheckupFactory Factory { get; }
-    public string ConnectionString => _database.ConnectionString;
+    public CheckupFactory Factory => _app.Factory;
+    public string ConnectionString => _app.ConnectionString;
     public StorageClients Storage => Factory.Services.GetRequiredService<StorageClients>();
 
     public static async Task<ImagePipeline> StartAsync(IDictionary<string, string?>? overrides = null)
     {
         var cloudinary = await CloudinaryStandIn.StartAsync();
-        var database = await TestEnvironment.CreateScratchDatabaseAsync();
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = database.ConnectionString,
             ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
             ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
             ["Cloudinary:Timeout"] = "00:00:30", // generous: a loaded CI machine must not turn a good push into a timeout
@@ -49,9 +46,9 @@ public sealed class ImagePipeline : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new CheckupFactory(settings);
-        factory.CreateClient(); // starts the app: migrations, container, queues
-        return new ImagePipeline(cloudinary, database, factory);
+        var app = await ScratchApp.CreateAsync(settings);
+        app.Factory.CreateClient(); // starts the app: migrations, container, queues
+        return new ImagePipeline(cloudinary, app);
     }
 
     public HttpClient Client(string sub, bool admin = false) => Factory.ClientFor(sub, admin);
@@ -193,9 +190,7 @@ public sealed class ImagePipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Factory.DisposeAsync();
+        await _app.DisposeAsync();
         await Cloudinary.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await _database.DisposeAsync();
     }
 }

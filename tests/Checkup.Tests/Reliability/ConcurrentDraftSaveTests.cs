@@ -17,19 +17,16 @@ namespace Checkup.Tests.Reliability;
 public sealed class ConcurrentDraftSaveTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Writers = 50;
-    private ScratchDatabase _database = null!;
-    private CheckupFactory _factory = null!;
+    private ScratchApp _app = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await TestEnvironment.CreateScratchDatabaseAsync();
-        _factory = new CheckupFactory(new Dictionary<string, string?>
+        _app = await ScratchApp.CreateAsync(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = _database.ConnectionString,
             ["RateLimits:WritesPerMinute"] = "1000000", // fifty tabs retrying would otherwise meet the limiter, not each other
         });
-        _factory.CreateClient(); // migrations
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        _app.Factory.CreateClient(); // migrations
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
         await connection.ExecuteAsync("""
             create table submission_versions as select author_id, version, project_1_name, project_1_description from submissions with no data;
             create function record_version() returns trigger language plpgsql as $$
@@ -45,14 +42,14 @@ public sealed class ConcurrentDraftSaveTests(ITestOutputHelper output) : IAsyncL
     public async Task Fifty_concurrent_if_match_saves_each_raise_the_version_by_one_and_none_is_lost()
     {
         var user = Users.New();
-        Assert.Equal(HttpStatusCode.Created, (await _factory.ClientFor(user).PostAsync("/api/submission", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _app.Factory.ClientFor(user).PostAsync("/api/submission", null)).StatusCode);
         var accepted = new ConcurrentBag<(int Version, string Name, string Description)>();
         var conflicts = 0;
         var start = new TaskCompletionSource();
 
         var writers = Enumerable.Range(1, Writers).Select(writer => Task.Run(async () =>
         {
-            var client = _factory.ClientFor(user);
+            var client = _app.Factory.ClientFor(user);
             var (name, description) = ($"writer {writer}", $"the body of writer {writer}: {Guid.NewGuid()}");
             var ifMatch = "\"1\""; // every tab loaded version 1
             await start.Task;
@@ -84,7 +81,7 @@ public sealed class ConcurrentDraftSaveTests(ITestOutputHelper output) : IAsyncL
         start.SetResult();
         await Task.WhenAll(writers);
 
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
         var history = (await connection.QueryAsync<(int Version, string? Name, string? Description)>(
             "select version, project_1_name, project_1_description from submission_versions where author_id = @user order by version", new { user })).ToList();
         var final = await connection.QuerySingleAsync<(int Version, string? Name, string? Description)>(
@@ -104,8 +101,6 @@ public sealed class ConcurrentDraftSaveTests(ITestOutputHelper output) : IAsyncL
 
     public async Task DisposeAsync()
     {
-        await _factory.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await _database.DisposeAsync();
+        await _app.DisposeAsync();
     }
 }

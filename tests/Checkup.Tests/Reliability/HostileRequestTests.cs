@@ -24,19 +24,16 @@ namespace Checkup.Tests.Reliability;
 public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Seed = 7_2026;
-    private ScratchDatabase _database = null!;
-    private CheckupFactory _factory = null!;
+    private ScratchApp _app = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await TestEnvironment.CreateScratchDatabaseAsync();
-        _factory = new CheckupFactory(new Dictionary<string, string?>
+        _app = await ScratchApp.CreateAsync(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = _database.ConnectionString,
             ["RateLimits:WritesPerMinute"] = "1000000", // the corpus is one person's flood; the limiter is tested elsewhere
         });
-        _factory.UseKestrel(0);
-        _factory.StartServer();
+        _app.Factory.UseKestrel(0);
+        _app.Factory.StartServer();
     }
 
     [Fact]
@@ -44,8 +41,8 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var world = await CreateWorldAsync();
         var endpoints = Served();
-        var storage = _factory.Services.GetRequiredService<StorageClients>();
-        var before = await WorldSnapshot.TakeAsync(_database.ConnectionString, storage);
+        var storage = _app.Factory.Services.GetRequiredService<StorageClients>();
+        var before = await WorldSnapshot.TakeAsync(_app.ConnectionString, storage);
         var corpus = new HostileCorpus(Seed, endpoints, world).Generate();
 
         var failures = new List<string>();
@@ -60,7 +57,7 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             }
         }
 
-        var after = await WorldSnapshot.TakeAsync(_database.ConnectionString, storage);
+        var after = await WorldSnapshot.TakeAsync(_app.ConnectionString, storage);
         output.WriteLine($"{corpus.Count} hostile requests (seed {Seed}) to {endpoints.Count} endpoints; answers by status: " +
                          string.Join(", ", byStatus.Select(s => $"{s.Key}: {s.Value}")));
         foreach (var endpoint in corpus.GroupBy(c => c.Endpoint))
@@ -121,14 +118,14 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var owner = Users.New("owner");
         var stranger = Users.New("stranger");
-        var client = _factory.ClientFor(owner);
+        var client = _app.Factory.ClientFor(owner);
         var images = new Guid[3];
         for (var i = 0; i < images.Length; i++)
         {
             images[i] = await UploadAsync(client);
         }
 
-        var strangerImage = await UploadAsync(_factory.ClientFor(stranger));
+        var strangerImage = await UploadAsync(_app.Factory.ClientFor(stranger));
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/submission", null)).StatusCode);
         var form = new { projects = images.Select((id, i) => new { name = $"Project {i}", description = "Real", role = "Lead", imageId = id }) };
         using var save = new HttpRequestMessage(HttpMethod.Put, "/api/submission/draft") { Content = JsonContent.Create(form) };
@@ -148,13 +145,13 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
     }
 
-    private int Port => new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    private int Port => new Uri(_app.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
 
     /// <summary>Every route the app serves, with what it needs: so an endpoint added tomorrow is attacked too.</summary>
     private List<ServedEndpoint> Served()
     {
         var adminPolicy = AuthSetup.AdminPolicy;
-        return _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        return _app.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(method => new ServedEndpoint(
                 method,
@@ -168,8 +165,6 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
 
     public async Task DisposeAsync()
     {
-        await _factory.DisposeAsync();
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await _database.DisposeAsync();
+        await _app.DisposeAsync();
     }
 }

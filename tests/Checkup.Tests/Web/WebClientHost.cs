@@ -16,15 +16,14 @@ namespace Checkup.Tests.Web;
 /// </summary>
 public sealed class WebClientHost : IAsyncDisposable
 {
-    private readonly ScratchDatabase _database;
+    private readonly ScratchApp _api;
     private readonly WebApplication _static;
     private readonly IPlaywright _playwright;
 
-    private WebClientHost(ScratchDatabase database, CloudinaryStandIn cloudinary, CheckupFactory api, string apiUrl, WebApplication statics, string webUrl, IPlaywright playwright, IBrowser browser)
+    private WebClientHost(ScratchApp api, CloudinaryStandIn cloudinary, string apiUrl, WebApplication statics, string webUrl, IPlaywright playwright, IBrowser browser)
     {
-        _database = database;
+        _api = api;
         Cloudinary = cloudinary;
-        Api = api;
         ApiUrl = apiUrl;
         _static = statics;
         WebUrl = webUrl;
@@ -33,7 +32,7 @@ public sealed class WebClientHost : IAsyncDisposable
     }
 
     public CloudinaryStandIn Cloudinary { get; }
-    public CheckupFactory Api { get; }
+    public CheckupFactory Api => _api.Factory;
     public string ApiUrl { get; }
     public string WebUrl { get; }
     public IBrowser Browser { get; }
@@ -49,19 +48,17 @@ public sealed class WebClientHost : IAsyncDisposable
 
         var (statics, webUrl) = await StartStaticSiteAsync(Path.Combine(TestEnvironment.RepositoryRoot, "web"));
         var cloudinary = await CloudinaryStandIn.StartAsync();
-        var database = await TestEnvironment.CreateScratchDatabaseAsync();
-        var api = new CheckupFactory(new Dictionary<string, string?>
+        var api = await ScratchApp.CreateAsync(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = database.ConnectionString,
             ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
             ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
             ["Cors:AllowedOrigins"] = webUrl,
             ["Triggers:Standalone"] = "true", // the real flow: the queue is consumed in-process, as under './checkup run'
             ["Triggers:MaxPollingInterval"] = "00:00:00.200",
         });
-        api.UseKestrel(0);
-        api.StartServer();
-        var apiUrl = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        api.Factory.UseKestrel(0);
+        api.Factory.StartServer();
+        var apiUrl = api.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -71,7 +68,7 @@ public sealed class WebClientHost : IAsyncDisposable
             // Root in a container needs --no-sandbox; the rest keeps Chromium off a network this machine does not have.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        return new WebClientHost(database, cloudinary, api, apiUrl, statics, webUrl, playwright, browser);
+        return new WebClientHost(api, cloudinary, apiUrl, statics, webUrl, playwright, browser);
     }
 
     /// <summary>A page signed in as <paramref name="sub"/>, the way the run command's printed link signs one in.</summary>
@@ -100,10 +97,8 @@ public sealed class WebClientHost : IAsyncDisposable
     {
         await Browser.DisposeAsync();
         _playwright.Dispose();
-        await Api.DisposeAsync();
+        await _api.DisposeAsync();
         await _static.DisposeAsync();
         await Cloudinary.DisposeAsync();
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await _database.DisposeAsync();
     }
 }
