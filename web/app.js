@@ -251,10 +251,14 @@ function poll(i, imageId) {
   clearTimeout(state.polls.get(i));
   const tick = async () => {
     if (fieldset(i).dataset.imageId !== imageId) return;
-    const { status, json } = await call("GET", `/api/images/${imageId}`);
-    if (status === 200) {
-      renderImage(i, json);
-      if (isFinal(json.status)) return;
+    try {
+      const { status, json } = await call("GET", `/api/images/${imageId}`);
+      if (status === 200) {
+        renderImage(i, json);
+        if (isFinal(json.status)) return;
+      }
+    } catch {
+      // A dropped request (network, server restart) must not end the live status: the next tick asks again.
     }
     state.polls.set(i, setTimeout(tick, POLL_MS));
   };

@@ -51,7 +51,15 @@ public sealed class BrowserFlowTests
 
         for (var i = 0; i < 3; i++)
         {
-            await Expect(Project(tab, i).Locator(".image-status")).ToHaveAttributeAsync("data-status", "saved-cld", new() { Timeout = (float)PipelineTimeout.TotalMilliseconds });
+            try
+            {
+                await Expect(Project(tab, i).Locator(".image-status")).ToHaveAttributeAsync("data-status", "saved-cld", new() { Timeout = (float)PipelineTimeout.TotalMilliseconds });
+            }
+            catch (PlaywrightException e)
+            {
+                var imageId = await Project(tab, i).GetAttributeAsync("data-image-id");
+                throw new InvalidOperationException($"Image {i + 1} did not reach saved-cld; the server says: {await ServerImageAsync(host, user, imageId)}", e);
+            }
         }
 
         await Expect(tab.Locator("#save-state")).ToHaveTextAsync("All changes saved");
@@ -97,6 +105,20 @@ public sealed class BrowserFlowTests
     private static ILocator Project(IPage page, int index) => page.Locator($"#projects .project[data-index=\"{index}\"]");
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    /// <summary>The image as the API reports it (status, attempts, last error), for a failure message.</summary>
+    private static async Task<string> ServerImageAsync(WebClientHost host, string user, string? imageId)
+    {
+        if (string.IsNullOrEmpty(imageId))
+        {
+            return "the page holds no image id";
+        }
+
+        using var client = new HttpClient { BaseAddress = new Uri(host.ApiUrl) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Checkup.Functions.Auth.DevTokenCommand.Mint(host.Api.Auth, user, false, TimeSpan.FromMinutes(5)));
+        using var response = await client.GetAsync($"/api/images/{imageId}");
+        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+    }
 
     private static async Task ShotAsync(IPage page, string name)
     {
