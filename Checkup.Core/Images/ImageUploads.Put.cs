@@ -46,16 +46,16 @@ public sealed partial class ImageUploads
         }
         catch (Exception e) when (!ct.IsCancellationRequested && (IsStorageFailure(e) || e is OperationCanceledException))
         {
-            if (body.Complete)
-            {
-                await DeleteAsync(blob, id); // the answer was lost: the Put may have been stored all the same
-            }
-
-            return (null, await FailStagingAsync(id, e));
+            // With every byte sent the answer may be what was lost: the Put may have been stored all the same.
+            return (null, body.Complete ? await AbandonAsync(blob, id, e) : await FailStagingAsync(id, e));
         }
         catch (Exception) when (body.Complete)
         {
-            await DeleteAsync(blob, id); // the client went away while storage answered
+            if (!await DeleteAsync(blob, id)) // the client went away while storage answered
+            {
+                return (null, Unstored(id));
+            }
+
             throw;
         }
 
@@ -63,29 +63,46 @@ public sealed partial class ImageUploads
         var staged = new StagedImage(BlobName(id), header.ContentType, length, header.Width, header.Height, body.Sha256);
         if (storedMd5 is not null && !storedMd5.AsSpan().SequenceEqual(body.Md5))
         {
-            await DeleteAsync(blob, id);
-            return (null, await FailStagingAsync(id, new IOException("Storage holds other bytes than were sent (Content-MD5 differs).")));
+            return (null, await AbandonAsync(blob, id, new IOException("Storage holds other bytes than were sent (Content-MD5 differs).")));
         }
 
-        // The hash is known only now; the cleanup completes an interrupted upload from this metadata.
-        if (await StorageStepAsync(id, () => blob.SetMetadataAsync(StagedMetadata.From(staged, ownerId), cancellationToken: ct), ct) is { } failed)
+        try
         {
-            await DeleteAsync(blob, id);
-            return (null, failed);
+            // The hash is known only now; the cleanup completes an interrupted upload from this metadata.
+            await blob.SetMetadataAsync(StagedMetadata.From(staged, ownerId), cancellationToken: ct);
+        }
+        catch (Exception e) when (IsStorageFailure(e) && !ct.IsCancellationRequested)
+        {
+            return (null, await AbandonAsync(blob, id, e));
         }
 
         return (staged, null);
     }
 
-    private async Task DeleteAsync(BlockBlobClient blob, Guid id)
+    /// <summary>
+    /// Removes a blob that must not be kept and marks the row <c>local-upload-failure</c>. When storage cannot even
+    /// delete, the row stays <c>uploaded</c>: the cleanup then fails it and deletes the blob (which has no metadata).
+    /// </summary>
+    private async Task<UploadOutcome> AbandonAsync(BlockBlobClient blob, Guid id, Exception e) =>
+        await DeleteAsync(blob, id) ? await FailStagingAsync(id, e) : Unstored(id);
+
+    private UploadOutcome Unstored(Guid id)
+    {
+        logger.LogError("Image {ImageId} may have a staging blob that could not be deleted; the cleanup will fail the upload and delete it", id);
+        return new UploadOutcome.Unavailable(id, "Storage is unavailable; the image was not stored.");
+    }
+
+    private async Task<bool> DeleteAsync(BlockBlobClient blob, Guid id)
     {
         try
         {
             await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            return true;
         }
         catch (Exception e)
         {
             logger.LogWarning(e, "The staging blob of image {ImageId}, which was not kept, could not be deleted", id);
+            return false;
         }
     }
 }
