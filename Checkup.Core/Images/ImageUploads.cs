@@ -132,7 +132,8 @@ public sealed partial class ImageUploads(
         try
         {
             await queue.EnqueueAsync(id, request.Traceparent, ct);
-            await store.AppendLogAsync(id, ImageLog.Entries(clock, $"Queued for Cloudinary (trace {traceId ?? "none"})"), ct);
+            // The log entry and the answer's row in one round trip; the queue consumer may have moved the row on.
+            return new UploadOutcome.Created(await store.AppendLogReturningAsync(id, ImageLog.Entries(clock, $"Queued for Cloudinary (trace {traceId ?? "none"})"), ct) ?? image);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
