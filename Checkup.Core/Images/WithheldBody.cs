@@ -13,6 +13,8 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
     /// <summary>How long storage may take to ask for the next piece, or to answer after the last one.</summary>
     private static readonly TimeSpan StorageStall = TimeSpan.FromSeconds(30);
 
+    private const int WriteSize = 64 * 1024;
+
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
     private ReadOnlyMemory<byte> _prefix = prefix; // already sniffed; still to hash and send
@@ -53,12 +55,20 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
         }
 
         abort.CancelAfter(Timeout.InfiniteTimeSpan); // waiting for the client is the client's time, bounded by Kestrel
-        int read;
+        var read = 0;
         try
         {
-            read = length - _sent > 1
-                ? await ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _sent - 1)], feed: true, ct)
-                : await ReadLastAsync(buffer, ct);
+            // Request bodies arrive a few KiB at a time: gathering them saves storage (and this process) many small writes.
+            var want = (int)Math.Min(Math.Min(buffer.Length, WriteSize), length - _sent - 1);
+            while (read < want)
+            {
+                read += await ReadAsync(buffer[read..want], feed: true, ct);
+            }
+
+            if (read == 0)
+            {
+                read = await ReadLastAsync(buffer, ct);
+            }
         }
         catch (Exception e) when (Refusal is null && Fault is null)
         {
