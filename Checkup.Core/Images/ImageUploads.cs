@@ -53,12 +53,12 @@ public sealed partial class ImageUploads(
     {
         var o = options.Value;
         var streamed = length is > 0 && length <= o.MaxBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(streamed ? PrefixSize : BlockSize);
+        var capacity = streamed ? PrefixSize : BlockSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(capacity);
         var sniffer = new ImageSniffer();
         Guid? pending = null; // a row in 'uploaded' that must not outlive a refusal
         try
         {
-            var capacity = streamed ? PrefixSize : BlockSize;
             var filled = await FillAsync(file, buffer, capacity, ct);
             if (Check(sniffer, buffer, filled, filled, filled < capacity, o) is { } refusedEarly)
             {
@@ -86,11 +86,7 @@ public sealed partial class ImageUploads(
                 : await StageBlocksAsync(id, request.OwnerId, file, buffer, filled, sniffer, ct);
             if (staged is null)
             {
-                if (failed is UploadOutcome.Unavailable)
-                {
-                    pending = null; // the row says local-upload-failure
-                }
-
+                pending = failed is UploadOutcome.Unavailable ? null : pending; // local-upload-failure, or left to the cleanup
                 return failed!;
             }
 
