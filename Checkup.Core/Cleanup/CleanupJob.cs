@@ -94,7 +94,7 @@ public sealed class CleanupJob(
             ImageLog.Entries(clock, $"No progress for {o.StuckAfter}: queued for Cloudinary again (lost message or interrupted push)"), ct);
     }
 
-    /// <summary>Rows left in 'uploaded' by a crash: completed from the staged blob when it was committed, failed otherwise.</summary>
+    /// <summary>Rows left in 'uploaded' by a crash: completed from the staged blob when it was committed, failed (and the blob deleted) otherwise.</summary>
     private async Task<(int Completed, int Failed)> RecoverUploadsAsync(string? traceparent, CancellationToken ct)
     {
         int completed = 0, failed = 0;
@@ -132,6 +132,9 @@ public sealed class CleanupJob(
             }
             else
             {
+                // A blob without the metadata is a Put whose upload was given up (its answer lost, storage unable to
+                // delete it then): it must not outlive the failed row.
+                await storage.Staging.GetBlobClient(ImageUploads.BlobName(upload.Id)).DeleteIfExistsAsync(cancellationToken: ct);
                 const string error = "The upload never completed (the request ended before the file was stored).";
                 failed += await CleanupStore.FailUploadAsync(connection, transaction, upload.Id, error, ImageLog.Entries(clock, error), ct);
             }

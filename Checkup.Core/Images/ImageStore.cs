@@ -34,26 +34,20 @@ public sealed partial class ImageStore(NpgsqlDataSource dataSource)
     /// <summary>Creates the row in <c>uploaded</c>; false when another request already holds <paramref name="idempotencyKey"/>.</summary>
     public async Task<bool> CreateAsync(Guid id, string ownerId, string contentType, string? idempotencyKey, string log, CancellationToken ct)
     {
-        const string insertImage = """
+        // One statement, one round trip: the key is claimed first and the image inserted only when it was (or when
+        // there is no key); the key's foreign key is checked at the end of the statement, when the image exists.
+        const string sql = """
+            with claimed as (
+                insert into image_idempotency_keys (owner_id, key, image_id)
+                select @ownerId, @idempotencyKey, @id where @idempotencyKey is not null
+                on conflict do nothing
+                returning image_id)
             insert into images (id, owner_id, status, content_type, log)
-            values (@id, @ownerId, 'uploaded', @contentType, @log::jsonb)
-            """;
-        const string claimKey = """
-            insert into image_idempotency_keys (owner_id, key, image_id) values (@ownerId, @idempotencyKey, @id)
-            on conflict do nothing
+            select @id, @ownerId, 'uploaded', @contentType, @log::jsonb
+            where @idempotencyKey is null or exists (select from claimed)
             """;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(insertImage, new { id, ownerId, contentType, log }, transaction, cancellationToken: ct));
-        if (idempotencyKey is not null &&
-            await connection.ExecuteAsync(new CommandDefinition(claimKey, new { ownerId, idempotencyKey, id }, transaction, cancellationToken: ct)) == 0)
-        {
-            await transaction.RollbackAsync(ct);
-            return false;
-        }
-
-        await transaction.CommitAsync(ct);
-        return true;
+        return await connection.ExecuteAsync(new CommandDefinition(sql, new { id, ownerId, contentType, idempotencyKey, log }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>Removes a row whose upload was refused or abandoned before its bytes were stored (with its idempotency key).</summary>
@@ -93,6 +87,14 @@ public sealed partial class ImageStore(NpgsqlDataSource dataSource)
             """;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(sql, new { id, error, log }, cancellationToken: ct));
+    }
+
+    /// <summary>Appends to the log and answers the row as it is now (null when it is gone).</summary>
+    public async Task<ImageRow?> AppendLogReturningAsync(Guid id, string log, CancellationToken ct)
+    {
+        const string sql = $"update images set log = log || @log::jsonb where id = @id returning {Columns}";
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<ImageRow>(new CommandDefinition(sql, new { id, log }, cancellationToken: ct));
     }
 
     public async Task AppendLogAsync(Guid id, string log, CancellationToken ct)

@@ -4,7 +4,7 @@ namespace Checkup.Core.Images;
 public sealed partial class ImageUploads
 {
     /// <summary>Feeds the next block to the checks; a refusal as soon as one of them fails.</summary>
-    private static UploadOutcome.Refused? Check(ImageSniffer sniffer, byte[] buffer, int filled, long total, ImageOptions o)
+    private static UploadOutcome.Refused? Check(ImageSniffer sniffer, byte[] buffer, int filled, long total, bool last, ImageOptions o)
     {
         if (total == 0)
         {
@@ -19,16 +19,16 @@ public sealed partial class ImageUploads
         if (!sniffer.Decided)
         {
             sniffer.Feed(buffer.AsSpan(0, filled));
-            if (filled < BlockSize && !sniffer.Decided)
+            if (last && !sniffer.Decided)
             {
-                sniffer.Finish(); // a short block is the last one
+                sniffer.Finish();
             }
         }
 
         return Refusal(sniffer, o);
     }
 
-    private static UploadOutcome.Refused? Refusal(ImageSniffer sniffer, ImageOptions o)
+    internal static UploadOutcome.Refused? Refusal(ImageSniffer sniffer, ImageOptions o)
     {
         if (sniffer.Problem is { } problem)
         {
@@ -40,13 +40,13 @@ public sealed partial class ImageUploads
             : null;
     }
 
-    /// <summary>Reads until the buffer is full or the stream ends (request bodies arrive in small pieces).</summary>
-    private static async Task<int> FillAsync(Stream file, byte[] buffer, CancellationToken ct)
+    /// <summary>Reads until <paramref name="capacity"/> bytes are in or the stream ends (request bodies arrive in small pieces).</summary>
+    private static async Task<int> FillAsync(Stream file, byte[] buffer, int capacity, CancellationToken ct)
     {
         var filled = 0;
-        while (filled < BlockSize)
+        while (filled < capacity)
         {
-            var read = await file.ReadAsync(buffer.AsMemory(filled, BlockSize - filled), ct);
+            var read = await file.ReadAsync(buffer.AsMemory(filled, capacity - filled), ct);
             if (read == 0)
             {
                 break;

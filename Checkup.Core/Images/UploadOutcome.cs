@@ -8,6 +8,9 @@ public enum UploadRefusal
     TooLarge,
     TooManyPixels,
     NotAnImage,
+
+    /// <summary>The file part did not end where the body's length said it would (another part or an epilogue after it).</summary>
+    Malformed,
 }
 
 /// <summary>Every way an upload can end; the endpoint maps each to its answer.</summary>

@@ -81,7 +81,7 @@ public static class ImagesApi
         var traceparent = CheckupTelemetry.CurrentTraceparent(http.Request.Headers.TraceParent.ToString());
         try
         {
-            var file = await MultipartFile.OpenAsync(http.Request.Body, boundary, ct);
+            var file = await MultipartFile.OpenAsync(http.Request.BodyReader, boundary, http.Request.ContentLength, ct);
             if (file is null)
             {
                 return Problem.Status(StatusCodes.Status400BadRequest, "bad_request", "No file",
@@ -89,7 +89,7 @@ public static class ImagesApi
             }
 
             var startedAt = Stopwatch.GetTimestamp();
-            var outcome = await uploads.UploadAsync(new UploadRequest(owner, idempotencyKey, traceparent), file, ct);
+            var outcome = await uploads.UploadAsync(new UploadRequest(owner, idempotencyKey, traceparent), file.Content, file.Length, ct);
             activity?.SetTag("checkup.outcome", outcome.GetType().Name);
             CheckupTelemetry.UploadDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds,
                 new KeyValuePair<string, object?>("outcome", outcome.GetType().Name));
@@ -125,6 +125,8 @@ public static class ImagesApi
                 return TooLarge(tooLarge.Detail);
             case UploadOutcome.Refused { Reason: UploadRefusal.Empty } empty:
                 return Problem.Status(StatusCodes.Status400BadRequest, "bad_request", "Empty file", empty.Detail);
+            case UploadOutcome.Refused { Reason: UploadRefusal.Malformed } malformed:
+                return Problem.Status(StatusCodes.Status400BadRequest, "bad_request", "Malformed multipart body", malformed.Detail);
             case UploadOutcome.Refused refused:
                 return Problem.Status(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Not an allowed image", refused.Detail);
             case UploadOutcome.Unavailable unavailable:

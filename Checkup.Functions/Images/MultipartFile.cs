@@ -1,11 +1,15 @@
-using Microsoft.AspNetCore.WebUtilities;
+using System.Text;
 using Microsoft.Net.Http.Headers;
 
 namespace Checkup.Functions.Images;
 
+/// <summary>The file part's bytes, read straight from the request, and its length when the body's length tells it.</summary>
+internal sealed record FilePart(Stream Content, long? Length);
+
 /// <summary>
 /// Finds the <c>file</c> part of a multipart/form-data body and hands out its bytes as a stream read straight from
-/// the request: no form buffering, no temp files (which <c>ReadFormAsync</c>/<c>IFormFile</c> would use).
+/// the request's pipe: no form buffering, no temp files (which <c>ReadFormAsync</c>/<c>IFormFile</c> would use), and no
+/// second buffered copy (which <c>MultipartReader</c> would make).
 /// </summary>
 internal static class MultipartFile
 {
@@ -15,6 +19,7 @@ internal static class MultipartFile
     public const long EnvelopeAllowance = 64 * 1024;
 
     private const int MaxSectionsBeforeFile = 16;
+    private const int HeadersLengthLimit = 16 * 1024;
 
     /// <summary>The boundary of a multipart/form-data content type; null for anything else.</summary>
     public static string? Boundary(string? contentType)
@@ -29,27 +34,68 @@ internal static class MultipartFile
         return boundary.Length is > 0 and <= 70 ? boundary.Value : null;
     }
 
-    /// <summary>The file part's body, positioned at its first byte; null when the body has no such part.</summary>
+    /// <summary>
+    /// The file part, positioned at its first byte; null when the body has no such part. Its length is the body's
+    /// length less what precedes the file and the closing delimiter <c>CRLF--boundary--CRLF</c> that ends a body whose
+    /// file part comes last (as browsers and HTTP clients send it); an upload that turns out otherwise is refused.
+    /// </summary>
     /// <exception cref="InvalidDataException">the body is not well-formed multipart.</exception>
-    public static async Task<Stream?> OpenAsync(Stream body, string boundary, CancellationToken ct)
+    public static async Task<FilePart?> OpenAsync(System.IO.Pipelines.PipeReader body, string boundary, long? bodyLength, CancellationToken ct)
     {
-        var reader = new MultipartReader(boundary, body, 64 * 1024) { HeadersLengthLimit = 16 * 1024 };
+        var delimiter = Encoding.ASCII.GetBytes("\r\n--" + boundary);
+        var reader = new MultipartBodyReader(body, delimiter);
+        await reader.SkipPreambleAsync(ct);
         for (var i = 0; i < MaxSectionsBeforeFile; i++)
         {
-            var section = await reader.ReadNextSectionAsync(ct);
-            if (section is null)
+            if (!await reader.ReadDelimiterLineAsync(ct))
             {
                 return null;
             }
 
-            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) &&
-                disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) &&
-                HeaderUtilities.RemoveQuotes(disposition.Name).Equals(FieldName, StringComparison.Ordinal))
+            var headers = await reader.ReadHeadersAsync(HeadersLengthLimit, ct);
+            if (IsFile(headers))
             {
-                return section.Body;
+                var length = bodyLength - reader.Consumed - (delimiter.Length + "--\r\n".Length);
+                return new FilePart(new PartStream(reader), length > 0 ? length : null);
             }
+
+            await reader.SkipPastDelimiterAsync(ct);
         }
 
         return null;
+    }
+
+    private static bool IsFile(string headers)
+    {
+        foreach (var line in headers.Split("\r\n"))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line.AsSpan(0, colon).Trim().Equals(HeaderNames.ContentDisposition, StringComparison.OrdinalIgnoreCase))
+            {
+                return ContentDispositionHeaderValue.TryParse(line[(colon + 1)..].Trim(), out var disposition) &&
+                       disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) &&
+                       HeaderUtilities.RemoveQuotes(disposition.Name).Equals(FieldName, StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The current part's bytes as a read-only stream.</summary>
+    private sealed class PartStream(MultipartBodyReader reader) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => reader.ReadPartAsync(buffer, ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

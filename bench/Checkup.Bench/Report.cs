@@ -79,8 +79,10 @@ public static class Report
 
         if (Bench.Last("upload") is { } un && un["handler_cpu_s_per_100mb"] is { } handlerCpu)
         {
-            notes.Add($"Upload: CPU seconds per 100 MB uploaded: the handler {handlerCpu}, Azurite {un["azurite_cpu_s_per_100mb_api"]} through the API " +
-                $"(1 MiB blocks with MD5, then the block list) against Azurite {un["azurite_cpu_s_per_100mb_sdk"]} for the SDK's single upload.");
+            notes.Add($"Upload: medians of {un["rounds"]} rounds after a {un["warmup_seconds"]?.ToString() ?? "-"} s warm-up of each side; CPU seconds per 100 MB uploaded: " +
+                $"the handler {handlerCpu}, Azurite {un["azurite_cpu_s_per_100mb_api"]} through the API (one streamed Put Blob per image, then Set Blob Metadata) " +
+                $"against Azurite {un["azurite_cpu_s_per_100mb_sdk"]} for the SDK's single upload; the driver {un["driver_cpu_s_per_100mb_api"]?.ToString() ?? "-"} sending " +
+                $"multipart to the API against {un["driver_cpu_s_per_100mb_sdk"]?.ToString() ?? "-"} uploading through the SDK.");
         }
 
         if (Bench.Last("pipeline") is { } pn && pn["busy_invocations_avg"] is { } busy)
