@@ -27,6 +27,7 @@ builder.Services.AddCheckupTriggers(builder.Configuration);
 
 var app = builder.Build();
 app.UseCheckupProblems();
+app.UseStartupGate(); // requests that arrive while migrations and storage are made ready wait for them
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
