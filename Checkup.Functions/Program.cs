@@ -14,7 +14,9 @@ if (Commands.TryRun(args) is { } exitCode)
     return exitCode;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder leaves out what the handler never uses (HTTPS and HTTP/3, IIS, static web assets, regex route
+// constraints, the Debug and EventSource loggers); its start is shorter (bench/run, cold start).
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.ConfigureHandlerUrls();
 builder.AddCheckupTelemetry();
 builder.Services.AddCheckupCore(builder.Configuration);
