@@ -53,7 +53,8 @@ public static class CheckupCoreExtensions
         services.AddSubmissions(configuration);
         services.AddImagePipeline(configuration);
         services.AddAdmin();
-        services.AddHostedService<StartupTasks>();
+        services.AddSingleton<StartupTasks>();
+        services.AddHostedService(sp => sp.GetRequiredService<StartupTasks>());
         return services;
     }
 

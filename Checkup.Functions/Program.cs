@@ -14,7 +14,9 @@ if (Commands.TryRun(args) is { } exitCode)
     return exitCode;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder leaves out what the handler never uses (HTTPS and HTTP/3, IIS, static web assets, regex route
+// constraints, the Debug and EventSource loggers); its start is shorter (bench/run, cold start).
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.ConfigureHandlerUrls();
 builder.AddCheckupTelemetry();
 builder.Services.AddCheckupCore(builder.Configuration);
@@ -27,6 +29,7 @@ builder.Services.AddCheckupTriggers(builder.Configuration);
 
 var app = builder.Build();
 app.UseCheckupProblems();
+app.UseStartupGate(); // requests that arrive while migrations and storage are made ready wait for them
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();

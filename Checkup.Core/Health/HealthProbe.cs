@@ -13,12 +13,27 @@ public sealed record HealthReport(string Status, IReadOnlyDictionary<string, Com
 }
 
 /// <summary>Readiness of the two things every request needs: PostgreSQL and blob/queue storage.</summary>
-public sealed class HealthProbe(NpgsqlDataSource dataSource, StorageClients storage)
+public sealed class HealthProbe(NpgsqlDataSource dataSource, StorageClients storage, StartupTasks startup)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// While the start-up tasks run, the database may still be migrating and the queues missing: probing them would name
+    /// a "problem" that is only a start, so both report "starting" (503) until the tasks end.
+    /// </summary>
+    public static readonly HealthReport Starting = new("starting", new Dictionary<string, ComponentHealth>
+    {
+        ["database"] = new("starting", null),
+        ["storage"] = new("starting", null),
+    });
+
     public async Task<HealthReport> CheckAsync(CancellationToken ct)
     {
+        if (!startup.Completion.IsCompleted)
+        {
+            return Starting;
+        }
+
         var database = CheckAsync(async token =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(token);

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using Checkup.Core;
 using Checkup.Core.Storage;
 using Checkup.Functions.Hosting;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ namespace Checkup.Functions.Triggers;
 internal sealed class StandaloneQueueTrigger(
     IConfiguration configuration,
     StorageClients storage,
+    StartupTasks startup,
     IServiceScopeFactory scopes,
     IOptions<StandaloneTriggerOptions> options,
     ILogger<StandaloneQueueTrigger> logger) : BackgroundService
@@ -26,6 +28,9 @@ internal sealed class StandaloneQueueTrigger(
             return;
         }
 
+        // The queue is created by the start-up tasks, which run beside the host's start: polling before them would
+        // only find it missing.
+        await startup.Completion.WaitAsync(stoppingToken);
         var o = options.Value;
         var wait = MinPollingInterval;
         var running = new List<Task>();

@@ -1,3 +1,4 @@
+using Checkup.Core;
 using Checkup.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -6,6 +7,7 @@ namespace Checkup.Functions.Triggers;
 /// <summary>Without the Functions host, runs CleanupImages on its function.json schedule. Overlap with another instance is safe (the cleanup skips locked rows).</summary>
 internal sealed class StandaloneTimerTrigger(
     IConfiguration configuration,
+    StartupTasks startup,
     IServiceScopeFactory scopes,
     IOptions<StandaloneTriggerOptions> options,
     TimeProvider clock,
@@ -21,6 +23,7 @@ internal sealed class StandaloneTimerTrigger(
             return;
         }
 
+        await startup.Completion.WaitAsync(stoppingToken); // migrations first: the cleanup reads their tables
         var schedule = CronSchedule.Parse(options.Value.CleanupSchedule);
         DateTimeOffset? last = null;
         logger.LogInformation("Running CleanupImages in-process on '{Schedule}' (no Functions host)", options.Value.CleanupSchedule);

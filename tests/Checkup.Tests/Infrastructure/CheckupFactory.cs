@@ -1,7 +1,10 @@
+using Checkup.Core;
 using Checkup.Functions.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Checkup.Tests.Infrastructure;
 
@@ -16,9 +19,15 @@ public class CheckupFactory : WebApplicationFactory<Program>
     public const string Audience = "checkup-api";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _waitForStartupTasks;
 
-    public CheckupFactory(IDictionary<string, string?>? overrides = null)
+    /// <param name="waitForStartupTasks">
+    /// Creating the client returns once migrations and storage creation have ended, as tests expect to find them done
+    /// (the server itself starts beside them); false for tests of the start itself.
+    /// </param>
+    public CheckupFactory(IDictionary<string, string?>? overrides = null, bool waitForStartupTasks = true)
     {
+        _waitForStartupTasks = waitForStartupTasks;
         var suffix = Guid.NewGuid().ToString("N")[..12];
         StagingContainer = "staging-" + suffix;
         UploadQueue = "uploads-" + suffix;
@@ -53,6 +62,17 @@ public class CheckupFactory : WebApplicationFactory<Program>
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
         return client;
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        if (_waitForStartupTasks)
+        {
+            host.Services.GetRequiredService<StartupTasks>().Completion.GetAwaiter().GetResult();
+        }
+
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
