@@ -28,6 +28,7 @@ public static class AuthSetup
         {
             OnChallenge = AuthProblems.WriteChallengeAsync,
         });
+        SkipKeyRingPreload(services);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, authOptions) => Configure(jwt, authOptions.Value));
         services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt =>
@@ -50,6 +51,20 @@ public static class AuthSetup
             authorization.AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
         });
         return services;
+    }
+
+    /// <summary>
+    /// Authentication brings data protection, whose hosted service loads the key ring at start (on a fresh instance it
+    /// creates one and writes it as XML): work on every cold start for keys that bearer tokens never use. Without the
+    /// preload the ring is loaded the first time something protects data, which nothing in the handler does.
+    /// </summary>
+    private static void SkipKeyRingPreload(IServiceCollection services)
+    {
+        var preload = services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
+        foreach (var descriptor in preload)
+        {
+            services.Remove(descriptor);
+        }
     }
 
     public static bool IsAdmin(ClaimsPrincipal user, string adminRole) =>

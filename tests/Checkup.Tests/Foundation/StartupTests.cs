@@ -4,6 +4,7 @@ using System.Text.Json;
 using Checkup.Core;
 using Checkup.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Checkup.Tests.Foundation;
@@ -71,5 +72,16 @@ public sealed class StartupTests
         Assert.Equal("healthy", checks.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("unhealthy", checks.GetProperty("storage").GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(checks.GetProperty("storage").GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task Start_does_not_preload_the_data_protection_key_ring_bearer_tokens_never_use()
+    {
+        await using var factory = new CheckupFactory();
+
+        var hosted = factory.Services.GetServices<IHostedService>().Select(service => service.GetType().Name).ToList();
+
+        Assert.Contains(nameof(StartupTasks), hosted);
+        Assert.DoesNotContain("DataProtectionHostedService", hosted);
     }
 }
