@@ -45,8 +45,7 @@ public sealed partial class ImageUploads
             return (null, truncated);
         }
 
-        var header = sniffer.Header!;
-        var staged = new StagedImage(BlobName(id), header.ContentType, total, header.Width, header.Height, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        var staged = Staged(id, sniffer, total, Convert.ToHexStringLower(hash.GetHashAndReset()));
         var commit = new CommitBlockListOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = staged.ContentType },

@@ -40,6 +40,13 @@ public sealed partial class ImageUploads
             : null;
     }
 
+    /// <summary>The staged file as the row and the blob's metadata record it, once the sniffer has passed it.</summary>
+    private static StagedImage Staged(Guid id, ImageSniffer sniffer, long bytes, string sha256)
+    {
+        var header = sniffer.Header!;
+        return new StagedImage(BlobName(id), header.ContentType, bytes, header.Width, header.Height, sha256);
+    }
+
     /// <summary>Reads until <paramref name="capacity"/> bytes are in or the stream ends (request bodies arrive in small pieces).</summary>
     private static async Task<int> FillAsync(Stream file, byte[] buffer, int capacity, CancellationToken ct)
     {

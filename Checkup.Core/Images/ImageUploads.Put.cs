@@ -59,8 +59,7 @@ public sealed partial class ImageUploads
             throw;
         }
 
-        var header = sniffer.Header!;
-        var staged = new StagedImage(BlobName(id), header.ContentType, length, header.Width, header.Height, body.Sha256);
+        var staged = Staged(id, sniffer, length, body.Sha256);
         if (storedMd5 is not null && !storedMd5.AsSpan().SequenceEqual(body.Md5))
         {
             return (null, await AbandonAsync(blob, id, new IOException("Storage holds other bytes than were sent (Content-MD5 differs).")));

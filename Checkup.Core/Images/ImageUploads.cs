@@ -9,10 +9,10 @@ using Npgsql;
 namespace Checkup.Core.Images;
 
 /// <summary>
-/// POST /api/images behind the HTTP layer: streams the file into the staging blob one block at a time while
-/// counting, hashing and sniffing it, so memory holds one block whatever the file's size. Blocks stay
-/// uncommitted (invisible, garbage-collected by storage) until the whole file has passed every check; a refused
-/// upload leaves no blob, no message and no row.
+/// POST /api/images behind the HTTP layer: streams the file into the staging blob while counting, hashing and
+/// sniffing it, so memory holds one buffer whatever the file's size: in one Put Blob whose last byte waits for every
+/// check when the length is known (ImageUploads.Put), in uncommitted blocks otherwise (ImageUploads.Blocks). A
+/// refused upload leaves no blob, no message and no row.
 /// </summary>
 public sealed partial class ImageUploads(
     ImageStore store,

@@ -62,7 +62,7 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
             var want = (int)Math.Min(Math.Min(buffer.Length, WriteSize), length - _sent - 1);
             while (read < want)
             {
-                read += await ReadAsync(buffer[read..want], feed: true, ct);
+                read += await ReadFileAsync(buffer[read..want], ct);
             }
 
             if (read == 0)
@@ -85,7 +85,7 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
     }
 
     /// <summary>Some bytes, never zero: the file ending before the declared length is refused.</summary>
-    private async ValueTask<int> ReadAsync(Memory<byte> buffer, bool feed, CancellationToken ct)
+    private async ValueTask<int> ReadFileAsync(Memory<byte> buffer, CancellationToken ct)
     {
         if (!_prefix.IsEmpty)
         {
@@ -101,7 +101,7 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
             await RefuseAsync(new(UploadRefusal.Malformed, LengthMismatch));
         }
 
-        if (feed && !sniffer.Decided)
+        if (!sniffer.Decided)
         {
             sniffer.Feed(buffer.Span[..read]);
             await CheckAsync();
@@ -113,7 +113,7 @@ internal sealed class WithheldBody(Stream file, ReadOnlyMemory<byte> prefix, lon
     /// <summary>The last byte, once the file has ended right after it and passed every check.</summary>
     private async ValueTask<int> ReadLastAsync(Memory<byte> buffer, CancellationToken ct)
     {
-        await ReadAsync(buffer[..1], feed: true, ct);
+        await ReadFileAsync(buffer[..1], ct);
         var beyond = new byte[1];
         if (_prefix.Length > 0 || await file.ReadAsync(beyond, ct) > 0)
         {
