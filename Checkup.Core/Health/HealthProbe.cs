@@ -10,6 +10,10 @@ public sealed record HealthReport(string Status, IReadOnlyDictionary<string, Com
 {
     [JsonIgnore]
     public bool Healthy => Status == "healthy";
+
+    /// <summary>The same statuses without the reasons, which name hosts and ports.</summary>
+    public HealthReport WithoutErrors() =>
+        this with { Checks = Checks.ToDictionary(c => c.Key, c => c.Value with { Error = null }) };
 }
 
 /// <summary>Readiness of the two things every request needs: PostgreSQL and blob/queue storage.</summary>

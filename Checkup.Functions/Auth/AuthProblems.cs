@@ -17,7 +17,7 @@ internal static class AuthProblems
 
         var detail = context.AuthenticateFailure is null
             ? "This endpoint needs a bearer token: send 'Authorization: Bearer <JWT>'."
-            : $"The bearer token was refused: {context.ErrorDescription ?? "it is not valid"}.";
+            : $"The bearer token was refused: {Printable(context.ErrorDescription ?? "it is not valid")}.";
         var problem = Problem.Details(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized", detail);
         await http.RequestServices.GetRequiredService<IProblemDetailsService>()
             .TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
@@ -46,5 +46,23 @@ internal static class AuthProblems
         return header.ToString();
     }
 
-    private static string Quoted(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+    private static string Quoted(string value) =>
+        Printable(value).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The handler's error description quotes claims of the refused token (an <c>iss</c> with CR/LF, NUL or non-ASCII
+    /// letters): a header value may hold only visible ASCII, so everything else becomes '?', and a long value is cut.
+    /// </summary>
+    private static string Printable(string value)
+    {
+        const int MaxLength = 300;
+        var text = value.Length > MaxLength ? value[..MaxLength] + "..." : value;
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = source[i] is >= ' ' and <= '~' ? source[i] : '?';
+            }
+        });
+    }
 }

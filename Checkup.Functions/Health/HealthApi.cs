@@ -1,5 +1,8 @@
+using System.Security.Claims;
 using Checkup.Core.Health;
+using Checkup.Functions.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Checkup.Functions.Health;
 
@@ -11,15 +14,27 @@ public static class HealthApi
             .AllowAnonymous()
             .WithTags("Health")
             .WithName("Health")
-            .WithSummary("Liveness and readiness of the database and storage (200 healthy, 503 otherwise).");
+            .WithSummary("Liveness and readiness of the database and storage (200 healthy, 503 otherwise). " +
+                         "Why a dependency is unhealthy is logged, and shown only to an admin's token.");
         return api;
     }
 
-    public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealth(HealthProbe probe, CancellationToken ct)
+    public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealth(
+        HealthProbe probe, ClaimsPrincipal user, IOptions<AuthOptions> auth, ILoggerFactory loggers, CancellationToken ct)
     {
         var report = await probe.CheckAsync(ct);
-        return report.Healthy
-            ? TypedResults.Ok(report)
-            : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+        if (!report.Healthy)
+        {
+            foreach (var (name, check) in report.Checks.Where(c => c.Value.Error is not null))
+            {
+                loggers.CreateLogger(typeof(HealthApi)).LogWarning("Health: {Dependency} is {Status}: {Error}", name, check.Status, check.Error);
+            }
+        }
+
+        // An error names internal addresses and ports ("Failed to connect to 127.0.0.1:54591"): not for anonymous callers.
+        var shown = AuthSetup.IsAdmin(user, auth.Value.AdminRole) ? report : report.WithoutErrors();
+        return shown.Healthy
+            ? TypedResults.Ok(shown)
+            : TypedResults.Json(shown, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -19,6 +19,10 @@ public static class OpenApiSetup
             document.Info.Title = "Checkup API";
             document.Info.Description = "Portfolio check-up application form: the signed-in person's submission, image uploads, admin views. " +
                                         "Errors are RFC 9457 problem+json with a stable 'code'.";
+            // The framework writes the request's Host header here, and any caller can send "Host: evil.example": a tool
+            // reading the document would then send its requests, token included, there. A relative server is where
+            // the document itself was fetched from.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The host this document was fetched from." }];
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme

@@ -6,8 +6,9 @@ namespace Checkup.Functions.Hosting;
 
 /// <summary>
 /// The framework's JSON reader hands a body's charset to <see cref="Encoding.GetEncoding(string)"/> as it is written, and
-/// a name it does not know (<c>charset=klingon</c>, or a quoted <c>charset="utf-8"</c>) becomes an exception, a 500. So
-/// before binding: a quoted charset is unquoted, and one .NET cannot decode gets 415 problem+json.
+/// a name it does not know (<c>charset=klingon</c>, or a quoted <c>charset="utf-8"</c>) becomes an exception, a 500, and
+/// so does UTF-7 under any of its names (.NET knows it but refuses it with <see cref="NotSupportedException"/>). So before
+/// binding, on every path: a quoted charset is unquoted, and one .NET cannot decode gets 415 problem+json.
 /// </summary>
 public static class RequestCharsets
 {
@@ -43,7 +44,7 @@ public static class RequestCharsets
             _ = Encoding.GetEncoding(charset);
             return true;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
             return false;
         }

@@ -31,6 +31,20 @@ public sealed partial class OpenApiTests(SubmissionsFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task The_server_url_never_comes_from_the_request_host_header()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/openapi.json");
+        request.Headers.Host = "evil.example";
+
+        var response = await factory.CreateClient().SendAsync(request);
+        var servers = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("servers");
+
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("/", servers[0].GetProperty("url").GetString());
+        Assert.All(servers.EnumerateArray(), s => Assert.DoesNotContain("evil.example", s.GetProperty("url").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Every_operation_documents_its_success_its_errors_as_problem_json_and_its_auth()
     {
         var json = await factory.CreateClient().GetStringAsync("/api/openapi.json");

@@ -33,8 +33,27 @@ public sealed class HealthTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("unhealthy", checks.GetProperty("database").GetProperty("status").GetString());
-        Assert.False(string.IsNullOrEmpty(checks.GetProperty("database").GetProperty("error").GetString()));
         Assert.Equal("healthy", checks.GetProperty("storage").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task An_unhealthy_dependency_names_no_address_to_anonymous_callers_but_tells_an_admin_why()
+    {
+        var port = TestEnvironment.UnusedPort();
+        var deadServer = $"Host=127.0.0.1;Port={port};Username=postgres;Database=checkup;Timeout=2";
+        await using var factory = new CheckupFactory(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = deadServer });
+
+        var anonymous = await factory.CreateClient().GetAsync("/api/health");
+        var anonymousText = await anonymous.Content.ReadAsStringAsync();
+        var admin = await factory.ClientFor(Users.New("admin"), admin: true).GetAsync("/api/health");
+        var adminDatabase = JsonDocument.Parse(await admin.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("database");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymous.StatusCode);
+        Assert.Equal("unhealthy", JsonDocument.Parse(anonymousText).RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.DoesNotContain("127.0.0.1", anonymousText, StringComparison.Ordinal);
+        Assert.DoesNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture), anonymousText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, admin.StatusCode);
+        Assert.False(string.IsNullOrEmpty(adminDatabase.GetProperty("error").GetString()));
     }
 
     [Fact]

@@ -66,6 +66,9 @@ public sealed partial class HostileCorpus
             ("a content type with a bogus charset", "application/json; charset=klingon", json, null),
             ("a quoted bogus charset", "application/json; charset=\"klingon\"", json, null),
             ("a charset .NET does not decode", "application/json; charset=windows-1252", json, null),
+            ("UTF-7, which .NET refuses to decode", "application/json; charset=utf-7", json, null),
+            ("UTF-7 by its alias unicode-1-1-utf-7", "application/json; charset=unicode-1-1-utf-7", json, null),
+            ("UTF-7 by its alias csUnicode11UTF7", "application/json; charset=csUnicode11UTF7", json, null),
         ]);
 
         // Well-formed JSON that the form-state endpoints must refuse for what it says (or for its If-Match).

@@ -26,6 +26,19 @@ public sealed class MalformedInputFixTests(SubmissionsFactory factory) : IClassF
     }
 
     [Theory]
+    [InlineData("/api/health", "utf-7")]
+    [InlineData("/", "unicode-1-1-utf-7")]
+    [InlineData("/api/no-such-thing", "csUnicode11UTF7")]
+    public async Task A_utf7_charset_on_any_path_gets_415_not_500_even_without_a_token(string path, string charset)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Content = Body("{}", $"application/json; charset={charset}") };
+
+        var response = await factory.CreateClient().SendAsync(request);
+
+        await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+    }
+
+    [Theory]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("application/json; charset=\"utf-8\"")]
     [InlineData("application/json; charset=UTF-16")]
