@@ -25,6 +25,7 @@ builder.Services.AddCheckupProblems();
 builder.Services.AddCheckupCors(builder.Configuration);
 builder.Services.AddCheckupRateLimits(builder.Configuration);
 builder.Services.AddCheckupOpenApi();
+builder.Services.AddCheckupUploads();
 builder.Services.AddCheckupTriggers(builder.Configuration);
 
 var app = builder.Build();

@@ -33,6 +33,21 @@ public sealed class ImageOptions
     /// <summary><c>Images__CleanupMaxBatches</c>: batches per step and run, so one run stays bounded.</summary>
     public int CleanupMaxBatches { get; set; } = 20;
 
+    /// <summary><c>Images__UploadDeadline</c>: an upload's body must have arrived within this long (a 10 MiB file at 50 KB/s takes 210 s).</summary>
+    public TimeSpan UploadDeadline { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>Images__UploadMinBytesPerSecond</c> over every <c>Images__UploadRateWindow</c>: the least an upload must keep
+    /// sending. Unlike Kestrel's minimum rate, which averages over the whole body, a fast start buys no slow tail.
+    /// </summary>
+    public int UploadMinBytesPerSecond { get; set; } = 1024;
+
+    /// <summary><c>Images__UploadRateWindow</c>: the sliding window the minimum rate is measured over.</summary>
+    public TimeSpan UploadRateWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>Images__MaxConcurrentUploads</c>: uploads one person may have in flight at once (the form has three images).</summary>
+    public int MaxConcurrentUploads { get; set; } = 4;
+
     internal static string? Problem(ImageOptions o)
     {
         var problems = new List<string>();
@@ -44,6 +59,9 @@ public sealed class ImageOptions
         if (o.StuckAfter < TimeSpan.Zero) problems.Add("Images__StuckAfter must be a non-negative time span, e.g. '00:10:00'.");
         if (o.UnreferencedGrace < TimeSpan.Zero) problems.Add("Images__UnreferencedGrace must be a non-negative time span, e.g. '7.00:00:00'.");
         if (o.CleanupBatchSize <= 0 || o.CleanupMaxBatches <= 0) problems.Add("Images__CleanupBatchSize and Images__CleanupMaxBatches must be at least 1.");
+        if (o.UploadDeadline <= TimeSpan.Zero || o.UploadRateWindow <= TimeSpan.Zero || o.UploadMinBytesPerSecond < 0)
+            problems.Add("Images__UploadDeadline and Images__UploadRateWindow must be positive time spans (e.g. '00:05:00' and '00:00:10'), Images__UploadMinBytesPerSecond a non-negative number.");
+        if (o.MaxConcurrentUploads <= 0) problems.Add("Images__MaxConcurrentUploads must be at least 1.");
         return problems.Count == 0 ? null : string.Join(" ", problems);
     }
 }

@@ -17,6 +17,8 @@ public static class ImagesApi
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     private const int MaxIdempotencyKeyLength = 200;
 
+    public static IServiceCollection AddCheckupUploads(this IServiceCollection services) => services.AddSingleton<UploadSlots>();
+
     public static IEndpointRouteBuilder MapImages(this IEndpointRouteBuilder api)
     {
         var images = api.MapGroup("/images").RequireAuthorization().WithTags("Images");
@@ -25,6 +27,7 @@ public static class ImagesApi
             .WithSummary("Upload one image (multipart field 'file'); answers 201 before it reaches Cloudinary. Idempotency-Key replays the first answer.")
             .Accepts<IFormFile>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -39,7 +42,7 @@ public static class ImagesApi
     }
 
     public static async Task<Results<Created<ImageDto>, ProblemHttpResult>> Upload(
-        HttpContext http, ImageUploads uploads, IOptions<ImageOptions> options, CancellationToken ct)
+        HttpContext http, ImageUploads uploads, UploadSlots slots, IOptions<ImageOptions> options, TimeProvider clock, CancellationToken ct)
     {
         if (http.User.FindFirstValue("sub") is not { Length: > 0 } owner)
         {
@@ -77,11 +80,35 @@ public static class ImagesApi
             limit.MaxRequestBodySize = maxBody;
         }
 
+        using var slot = slots.TryTake(owner, options.Value.MaxConcurrentUploads);
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problem.Status(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many uploads at once",
+                $"You have {options.Value.MaxConcurrentUploads} uploads in progress; send this one when one of them has finished.");
+        }
+
+        using var pace = new UploadPace(http.Request, options.Value, clock, ct);
+        try
+        {
+            return await UploadAsync(http, uploads, boundary, idempotencyKey, owner, pace);
+        }
+        catch (OperationCanceledException) when (pace.Verdict is { } verdict && !ct.IsCancellationRequested)
+        {
+            // Kestrel will not read the rest of the body: the connection closes after this answer.
+            return Problem.Status(StatusCodes.Status408RequestTimeout, "upload_too_slow", "Upload too slow", verdict + " Nothing was stored.");
+        }
+    }
+
+    private static async Task<Results<Created<ImageDto>, ProblemHttpResult>> UploadAsync(
+        HttpContext http, ImageUploads uploads, string boundary, string? idempotencyKey, string owner, UploadPace pace)
+    {
+        var ct = pace.Token;
         using var activity = CheckupTelemetry.Source.StartActivity("UploadImage");
         var traceparent = CheckupTelemetry.CurrentTraceparent(http.Request.Headers.TraceParent.ToString());
         try
         {
-            var file = await MultipartFile.OpenAsync(http.Request.BodyReader, boundary, http.Request.ContentLength, ct);
+            var file = await MultipartFile.OpenAsync(pace.Body, boundary, http.Request.ContentLength, ct);
             if (file is null)
             {
                 return Problem.Status(StatusCodes.Status400BadRequest, "bad_request", "No file",

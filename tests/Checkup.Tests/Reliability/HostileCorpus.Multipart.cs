@@ -79,6 +79,11 @@ public sealed partial class HostileCorpus
         var invalidName = Multipart("b", [[.. "Content-Disposition: form-data; name=\"file\"; filename=\""u8, 0xC3, 0x28, .. "\"\r\n\r\n"u8, .. TestImages.Svg()]]);
         Upload(endpoint, "a file name that is not UTF-8", invalidName);
 
+        // A fast start buys no slow tail: the pace is measured over a sliding window, not averaged over the body.
+        var large = Multipart("dr1p", [FilePart("big.png", TestImages.Png(totalBytes: 512 * 1024))]);
+        var drip = Request(endpoint, Path(endpoint), [.. ValidAuth(endpoint), ("Content-Type", Encoding.ASCII.GetBytes(large.ContentType))], large.Body);
+        Add(endpoint, "256 KiB at once, then a byte every 200 ms", Expect.Problem, drip with { SendOnly = 256 * 1024, DripEvery = TimeSpan.FromMilliseconds(200) });
+
         // Header-level refusals that come before any byte is read, with a perfectly good image.
         Upload(endpoint, "a declared length over the limit", contentType, complete, extra: [("Content-Length", "11534336"u8.ToArray())]);
         Upload(endpoint, "an Idempotency-Key of 201 characters", contentType, complete, extra: [("Idempotency-Key", Encoding.ASCII.GetBytes(new string('k', 201)))]);

@@ -31,6 +31,8 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         _app = await ScratchApp.CreateAsync(new Dictionary<string, string?>
         {
             ["RateLimits:WritesPerMinute"] = "1000000", // the corpus is one person's flood; the limiter is tested elsewhere
+            ["Images:UploadRateWindow"] = "00:00:02", // so the slow drip is refused in seconds
+            ["Images:UploadMinBytesPerSecond"] = "1024",
         });
         _app.Factory.UseKestrel(0);
         _app.Factory.StartServer();

@@ -9,6 +9,12 @@ public sealed record RawRequest(string Name, string Method, string Target, IRead
     /// <summary>When set, only this many bytes of the body are sent, then the client stops sending (a cut-off upload).</summary>
     public int? SendOnly { get; init; }
 
+    /// <summary>
+    /// With <see cref="SendOnly"/>: the rest of the body follows a byte at a time with this pause between bytes (a slow
+    /// drip), until the server answers or closes.
+    /// </summary>
+    public TimeSpan? DripEvery { get; init; }
+
     /// <summary>Written as it is, instead of a request line and headers built from the other members (malformed HTTP).</summary>
     public byte[]? Verbatim { get; init; }
 
@@ -65,7 +71,16 @@ public static class RawHttp
         try
         {
             await stream.WriteAsync(request.ToBytes(), timeout.Token);
-            if (request.SendOnly is not null)
+            if (request is { SendOnly: { } sent, DripEvery: { } pause })
+            {
+                // Until the server answers (data to read) or closes (the write fails); the read below then takes the answer.
+                for (var at = sent; at < request.Body.Length && client.Available == 0; at++)
+                {
+                    await Task.Delay(pause, timeout.Token);
+                    await stream.WriteAsync(request.Body.AsMemory(at, 1), timeout.Token);
+                }
+            }
+            else if (request.SendOnly is not null)
             {
                 client.Client.Shutdown(SocketShutdown.Send); // the rest never comes: the body ends early
             }
