@@ -85,6 +85,24 @@ public sealed class BadInputTests(SubmissionsFactory factory) : IClassFixture<Su
     }
 
     [Theory]
+    [InlineData("PUT /api/submission/draft")]
+    [InlineData("POST /api/submission/submit")]
+    public async Task An_empty_body_gets_400_that_says_a_json_body_is_needed_in_words_not_the_frameworks(string endpoint)
+    {
+        var (user, person) = await StartedWithContentAsync();
+        var before = await Db.RowAsync(user);
+        var (method, path) = Split(endpoint);
+
+        var response = await person.SendRawAsync(method, path, "");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "bad_request");
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("JSON body", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("parameter", detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await Db.RowAsync(user));
+    }
+
+    [Theory]
     [InlineData("PUT /api/submission/draft", "text/plain")]
     [InlineData("POST /api/submission/submit", "application/x-www-form-urlencoded")]
     public async Task A_body_that_is_not_json_gets_415_and_changes_nothing(string endpoint, string contentType)
