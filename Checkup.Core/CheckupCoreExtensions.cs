@@ -45,9 +45,17 @@ public static class CheckupCoreExtensions
         }, CloudinaryOptions.Problem);
 
         // Built from the validated options, not read at registration: configuration can still change until the host is built.
-        services.AddSingleton(sp => DataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!)
-            .UseLoggerFactory(sp.GetService<ILoggerFactory>())
-            .Build());
+        services.AddSingleton(sp =>
+        {
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var builder = DataSource(database.ConnectionString!).UseLoggerFactory(sp.GetService<ILoggerFactory>());
+            if (database.Authentication == DatabaseAuthentication.Entra)
+            {
+                UseEntraTokens(builder, new EntraPasswords(EntraCredential(database.ClientId), sp.GetRequiredService<TimeProvider>()));
+            }
+
+            return builder.Build();
+        });
         services.AddSingleton<StorageClients>();
         services.AddSingleton<HealthProbe>();
         services.AddSubmissions(configuration);
@@ -107,6 +115,18 @@ public static class CheckupCoreExtensions
 
         return builder;
     }
+
+    internal static NpgsqlDataSourceBuilder UseEntraTokens(NpgsqlDataSourceBuilder builder, EntraPasswords passwords) =>
+        builder.UsePasswordProvider(
+            passwordProvider: settings => passwords.PasswordAsync(settings, CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+            passwordProviderAsync: passwords.PasswordAsync);
+
+    /// <summary>The app's managed identity on Azure; a developer's own sign-in (Azure CLI, Visual Studio...) elsewhere.</summary>
+    private static Azure.Core.TokenCredential EntraCredential(string? clientId) =>
+        new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId,
+        });
 
     /// <summary>More than the app has statements, so none is evicted by another.</summary>
     internal const int MaxAutoPrepare = 64;
