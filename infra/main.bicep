@@ -1,6 +1,6 @@
 // Checkup on Azure, in one resource group: the custom-handler Function App on Flex Consumption, its storage
 // (staging container, image queues, deployment container) reached by managed identity, PostgreSQL Flexible
-// Server, Key Vault for the secrets, Log Analytics + Application Insights, and the operators' alerts.
+// Server with Microsoft Entra authentication only, Key Vault for the remaining secrets, Log Analytics + Application Insights, and the operators' alerts.
 // Build and lint with infra/bicep.sh; deploy as README.md ("Deploy to Azure") says.
 
 targetScope = 'resourceGroup'
@@ -37,12 +37,14 @@ param postgresVersion string = '16'
 @minValue(2)
 param postgresPoolSize int = 20
 
-param postgresAdminLogin string = 'checkup'
+@description('Object id of the Microsoft Entra user, group or service principal that administers PostgreSQL (runs the migrations and the one-time grant in infra/sql/grant-app-role.sql). Nothing signs in with a password.')
+param postgresEntraAdminObjectId string
 
-@secure()
-@minLength(16)
-@description('Password of the PostgreSQL administrator; it only ever lands in Key Vault (inside the connection string).')
-param postgresAdminPassword string
+@description('Name of that principal as PostgreSQL sees it: a user principal name, a group name, or a service principal name.')
+param postgresEntraAdminName string
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param postgresEntraAdminType string = 'User'
 
 @secure()
 @description('cloudinary://<api_key>:<api_secret>@<cloud_name>')
@@ -181,11 +183,12 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   }
   properties: {
     version: postgresVersion
-    administratorLogin: postgresAdminLogin
-    administratorLoginPassword: postgresAdminPassword
+    // Microsoft Entra only: the administrator is the principal below, the app signs in as its managed identity with
+    // an access token (Database__Authentication=Entra), and no password exists to leak or rotate.
     authConfig: {
-      passwordAuth: 'Enabled'
-      activeDirectoryAuth: 'Disabled'
+      passwordAuth: 'Disabled'
+      activeDirectoryAuth: 'Enabled'
+      tenantId: subscription().tenantId
     }
     storage: {
       storageSizeGB: 32
@@ -197,6 +200,16 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
     }
     highAvailability: { mode: 'Disabled' }
     network: { publicNetworkAccess: 'Enabled' }
+  }
+}
+
+resource postgresEntraAdmin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2024-08-01' = {
+  parent: postgres
+  name: postgresEntraAdminObjectId
+  properties: {
+    principalType: postgresEntraAdminType
+    principalName: postgresEntraAdminName
+    tenantId: subscription().tenantId
   }
 }
 
@@ -235,15 +248,6 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     publicNetworkAccess: 'Enabled'
-  }
-}
-
-resource postgresSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'postgres-connection-string'
-  properties: {
-    // The database name comes from the database resource so the secret is written after it exists.
-    value: 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${database.name};Username=${postgresAdminLogin};Password=${postgresAdminPassword};SSL Mode=Require;Maximum Pool Size=${postgresPoolSize}'
   }
 }
 
@@ -348,7 +352,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     AzureWebJobsStorage__credential: 'managedidentity'
     APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
-    ConnectionStrings__Postgres: '@Microsoft.KeyVault(SecretUri=${postgresSecret.properties.secretUri})'
+    // No password: the Username is the database role of the app's managed identity (named after the app, see
+    // infra/sql/grant-app-role.sql), the password an Entra token the app fetches and refreshes itself.
+    ConnectionStrings__Postgres: 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${database.name};Username=${functionApp.name};SSL Mode=Require;Maximum Pool Size=${postgresPoolSize}'
+    Database__Authentication: 'Entra'
+    Database__MigrateOnStart: 'false' // the app's role cannot change the schema: the Entra administrator migrates
     CLOUDINARY_URL: '@Microsoft.KeyVault(SecretUri=${cloudinarySecret.properties.secretUri})'
     Auth__Authority: authAuthority
     Auth__Audience: authAudience
@@ -471,4 +479,6 @@ output healthUrl string = 'https://${functionApp.properties.defaultHostName}/api
 output storageAccountName string = storage.name
 output keyVaultName string = vault.name
 output postgresHost string = postgres.properties.fullyQualifiedDomainName
+output postgresDatabase string = database.name
+output postgresAppRole string = functionApp.name
 output logAnalyticsWorkspaceId string = workspace.properties.customerId

@@ -74,13 +74,13 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         var roles = compiled.Resources("Microsoft.Authorization/roleAssignments").ToList();
         var secretsUser = Assert.Single(roles, r => r.GetProperty("properties").GetProperty("roleDefinitionId").GetString()!.Contains("keyVaultSecretsUser", StringComparison.Ordinal));
 
-        foreach (var name in new[] { "ConnectionStrings__Postgres", "CLOUDINARY_URL", "Auth__SigningKey" })
+        foreach (var name in new[] { "CLOUDINARY_URL", "Auth__SigningKey" })
         {
             Assert.Contains("'@Microsoft.KeyVault(SecretUri={0})'", settings[name]);
             Assert.Contains("Microsoft.KeyVault/vaults/secrets", settings[name]);
         }
 
-        foreach (var secret in new[] { "postgresAdminPassword", "cloudinaryUrl", "authSigningKey" })
+        foreach (var secret in new[] { "cloudinaryUrl", "authSigningKey" })
         {
             Assert.Equal("securestring", compiled.Template.GetProperty("parameters").GetProperty(secret).GetProperty("type").GetString());
             Assert.DoesNotContain(settings.Values, v => v.Contains($"parameters('{secret}')", StringComparison.Ordinal));
@@ -88,6 +88,27 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
 
         Assert.Contains("Microsoft.KeyVault/vaults", secretsUser.GetProperty("scope").GetString());
         Assert.Equal("4633458b-17de-408a-b874-0445c86b69e6", compiled.Template.GetProperty("variables").GetProperty("roles").GetProperty("keyVaultSecretsUser").GetString());
+    }
+
+    [Fact]
+    public void PostgreSQL_signs_in_with_microsoft_entra_only_and_no_app_setting_holds_a_database_password()
+    {
+        var server = compiled.Resource("Microsoft.DBforPostgreSQL/flexibleServers").GetProperty("properties");
+        var admin = compiled.Resource("Microsoft.DBforPostgreSQL/flexibleServers/administrators");
+        var settings = AppSettings();
+        var parameters = compiled.Template.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ToList();
+
+        Assert.Equal("Disabled", server.GetProperty("authConfig").GetProperty("passwordAuth").GetString());
+        Assert.Equal("Enabled", server.GetProperty("authConfig").GetProperty("activeDirectoryAuth").GetString());
+        Assert.False(server.TryGetProperty("administratorLoginPassword", out _));
+        Assert.Contains("parameters('postgresEntraAdminObjectId')", admin.GetProperty("name").GetString());
+        Assert.Equal("[parameters('postgresEntraAdminName')]", admin.GetProperty("properties").GetProperty("principalName").GetString());
+        Assert.Equal("Entra", settings["Database__Authentication"]);
+        Assert.Equal("false", settings["Database__MigrateOnStart"]);
+        Assert.Contains("Username=", settings["ConnectionStrings__Postgres"]);
+        Assert.All(settings, s => Assert.DoesNotContain("password", s.Value, StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(parameters, p => p.Contains("password", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(compiled.Resources("Microsoft.KeyVault/vaults/secrets").Select(compiled.LeafName), n => n.Contains("postgres", StringComparison.Ordinal));
     }
 
     [Fact]
