@@ -33,6 +33,9 @@ public sealed class UserErasure(
     /// <summary>A pass that found something is followed by one more (the person may have been active meanwhile).</summary>
     private const int MaxPasses = 3;
 
+    /// <summary>Cloudinary destroys in flight at once for one erasure.</summary>
+    internal const int MaxConcurrentDestroys = 8;
+
     private sealed record OwnedImage
     {
         public Guid Id { get; init; }
