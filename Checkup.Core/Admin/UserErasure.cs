@@ -33,7 +33,7 @@ public sealed class UserErasure(
     /// <summary>A pass that found something is followed by one more (the person may have been active meanwhile).</summary>
     private const int MaxPasses = 3;
 
-    /// <summary>Cloudinary destroys in flight at once for one erasure.</summary>
+    /// <summary>Cloudinary destroys (and staged blob deletes) in flight at once for one erasure.</summary>
     internal const int MaxConcurrentDestroys = 8;
 
     private sealed record OwnedImage
@@ -105,18 +105,22 @@ public sealed class UserErasure(
         var submissionId = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(lockSubmission, new { sub }, transaction, cancellationToken: ct));
         var images = (await connection.QueryAsync<OwnedImage>(new CommandDefinition(lockImages, new { sub }, transaction, cancellationToken: ct))).ToList();
 
-        // Cloudinary first: a push may have reached it whatever the status says (even one whose answer was lost).
-        foreach (var image in images)
+        // Cloudinary first: a push may have reached it whatever the status says (even one whose answer was lost). The
+        // calls run side by side, a bounded number at a time: the rows stay locked for about N / MaxConcurrentDestroys
+        // round trips, not N.
+        await BoundedAsync(images.Select(i => CloudinaryClient.PublicIdFor(i.Id)).ToList(), async (publicId, token) =>
         {
-            var publicId = CloudinaryClient.PublicIdFor(image.Id);
-            var destroyed = await cloudinary.DestroyAsync(publicId, ct);
+            var destroyed = await cloudinary.DestroyAsync(publicId, token);
             if (!destroyed.Deleted)
             {
                 throw new ErasureBlockedException($"Cloudinary asset {publicId} could not be deleted: {destroyed.Failure}");
             }
 
-            (destroyed.Found ? tally.AssetsDeleted : tally.AssetsGone).Add(publicId);
-        }
+            lock (tally)
+            {
+                (destroyed.Found ? tally.AssetsDeleted : tally.AssetsGone).Add(publicId);
+            }
+        }, ct);
 
         var blobs = images.SelectMany(i => new[] { ImageUploads.BlobName(i.Id), i.LocalPath }).OfType<string>().ToHashSet();
         await foreach (var staged in OwnedBlobsAsync(sub, ct))
@@ -125,12 +129,15 @@ public sealed class UserErasure(
         }
 
         var foundBlob = false;
-        foreach (var name in blobs)
+        await BoundedAsync(blobs.ToList(), async (name, token) =>
         {
-            var existed = await StorageAsync(() => storage.Staging.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct), name);
-            (existed ? tally.BlobsDeleted : tally.BlobsGone).Add(name);
-            foundBlob |= existed;
-        }
+            var existed = await StorageAsync(() => storage.Staging.DeleteBlobIfExistsAsync(name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: token), name);
+            lock (tally)
+            {
+                (existed ? tally.BlobsDeleted : tally.BlobsGone).Add(name);
+                foundBlob |= existed;
+            }
+        }, ct);
 
         if (submissionId is null && images.Count == 0)
         {
@@ -147,6 +154,24 @@ public sealed class UserErasure(
         tally.SubmissionId ??= submissionId;
         tally.Images.AddRange(ids);
         return true;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> for every item, at most <see cref="MaxConcurrentDestroys"/> at once. The first
+    /// <see cref="ErasureBlockedException"/> stops the rest (those in flight are cancelled) and is what this throws.
+    /// </summary>
+    private static async Task BoundedAsync(IReadOnlyList<string> items, Func<string, CancellationToken, Task> step, CancellationToken ct)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentDestroys, CancellationToken = ct };
+        var work = Parallel.ForEachAsync(items, options, async (item, token) => await step(item, token));
+        try
+        {
+            await work;
+        }
+        catch (Exception) when (work.Exception?.InnerExceptions.OfType<ErasureBlockedException>().FirstOrDefault() is { } blocked)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(blocked);
+        }
     }
 
     /// <summary>Staged blobs whose <c>owner</c> metadata names the person (the container holds only images on their way).</summary>

@@ -175,7 +175,7 @@ public sealed class CsvExportTests(AdminApp app) : IClassFixture<AdminApp>
         CsvWriter.AppendCell(row, value);
         var cell = row.ToString();
 
-        Assert.True(CsvWriter.StartsLikeAFormula(value));
+        Assert.True(CsvWriter.LooksLikeAFormula(value));
         var unquoted = cell.StartsWith('"') ? cell[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : cell;
         Assert.Equal("'" + value, unquoted);
     }
@@ -188,7 +188,7 @@ public sealed class CsvExportTests(AdminApp app) : IClassFixture<AdminApp>
     [InlineData("1-2")]
     public void Text_that_only_contains_formula_signs_later_is_left_as_it_is(string value)
     {
-        Assert.False(CsvWriter.StartsLikeAFormula(value));
+        Assert.False(CsvWriter.LooksLikeAFormula(value));
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class CsvExportTests(AdminApp app) : IClassFixture<AdminApp>
     private static string? Neutralised(string? value) => value switch
     {
         null => "",
-        _ when CsvWriter.StartsLikeAFormula(value) => "'" + value,
+        _ when CsvWriter.LooksLikeAFormula(value) => "'" + value,
         _ => value,
     };
 
