@@ -20,8 +20,9 @@ namespace Checkup.Core.Admin;
 /// destroys what it pushed; one that starts later skips the locked row, then finds none;</item>
 /// <item>the cleanup picks rows with SKIP LOCKED, so it never works on a row being erased.</item>
 /// </list>
-/// Everything is selected by the person's id (<c>author_id</c>, <c>owner_id</c>, the staged blob's <c>owner</c>
-/// metadata); nobody else's rows, blobs or assets are touched.
+/// Everything is selected by the person's id (<c>author_id</c>, <c>owner_id</c>, the staged blob's <c>owner</c> tag);
+/// nobody else's rows, blobs or assets are touched. Cloudinary destroys and blob deletes run side by side, at most
+/// <see cref="MaxConcurrentDestroys"/> at once, so the rows stay locked for a fraction of N sequential round trips.
 /// </summary>
 public sealed class UserErasure(
     NpgsqlDataSource dataSource,
@@ -174,11 +175,13 @@ public sealed class UserErasure(
         }
     }
 
-    /// <summary>Staged blobs whose <c>owner</c> metadata names the person (the container holds only images on their way).</summary>
+    /// <summary>
+    /// Staged blobs tagged with the person's owner tag (<see cref="StagedMetadata.Tags"/>), found by storage's tag index
+    /// instead of listing the container. Blobs staged before uploads carried the tag are found through their rows only.
+    /// </summary>
     private async IAsyncEnumerable<string> OwnedBlobsAsync(string sub, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var owner = Uri.EscapeDataString(sub); // as StagedMetadata writes it
-        var blobs = storage.Staging.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix: null, ct).GetAsyncEnumerator(ct);
+        var blobs = storage.Staging.FindBlobsByTagsAsync(StagedMetadata.OwnerFilter(sub), ct).GetAsyncEnumerator(ct);
         try
         {
             while (true)
@@ -190,7 +193,7 @@ public sealed class UserErasure(
                 }
                 catch (Exception e) when (e is RequestFailedException or AggregateException or IOException or TimeoutException)
                 {
-                    throw new ErasureBlockedException("The staging container could not be listed: " + e.Message.Split('\n')[0]);
+                    throw new ErasureBlockedException("The person's staged blobs could not be looked up: " + e.Message.Split('\n')[0]);
                 }
 
                 if (!more)
@@ -198,10 +201,7 @@ public sealed class UserErasure(
                     yield break;
                 }
 
-                if (blobs.Current.Metadata.TryGetValue("owner", out var value) && value == owner)
-                {
-                    yield return blobs.Current.Name;
-                }
+                yield return blobs.Current.BlobName;
             }
         }
         finally

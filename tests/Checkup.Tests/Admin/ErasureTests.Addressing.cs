@@ -107,6 +107,52 @@ public sealed partial class ErasureTests
         Assert.InRange(gate.MostAtOnce, 2, UserErasure.MaxConcurrentDestroys);
     }
 
+    /// <summary>
+    /// An upload the erasure raced (its row deleted while it streamed) leaves a blob with no row; before its metadata is
+    /// written it carries nothing but the owner tag set with its first write. The erasure asks storage for that tag
+    /// instead of listing the whole container, for a Put and for a chunked (block) upload alike.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Erasure_finds_a_staged_blob_without_a_row_by_its_owner_tag_not_by_listing_the_container(bool knownLength)
+    {
+        var sub = Users.New("racer");
+        var other = Users.New("bystander");
+        var stray = await UploadAndForgetRowAsync(sub, knownLength);
+        var kept = await UploadAndForgetRowAsync(other, knownLength);
+
+        var response = await EraseAsync(sub);
+        var receipt = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([stray], Strings(receipt.GetProperty("stagedBlobs").GetProperty("deleted")));
+        Assert.False((await Pipeline.Storage.Staging.GetBlobClient(stray).ExistsAsync()).Value);
+        Assert.True((await Pipeline.Storage.Staging.GetBlobClient(kept).ExistsAsync()).Value);
+    }
+
+    /// <summary>Uploads, then leaves only the blob as its first write made it: no row, no metadata.</summary>
+    private async Task<string> UploadAndForgetRowAsync(string sub, bool knownLength)
+    {
+        var png = TestImages.Png(64, 48, totalBytes: 2 * 1024 * 1024 + 3);
+        using var form = new MultipartFormDataContent();
+        HttpContent file = knownLength ? new ByteArrayContent(png) : new StreamContent(new UnknownLength(png));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        form.Add(file, "file", "photo.png");
+        var response = await Pipeline.Client(sub).PostAsync("/api/images", form);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.JsonAsync()).GetProperty("id").GetGuid();
+        await Pipeline.ExecuteAsync("delete from images where id = @id", new { id });
+        var blob = Pipeline.Storage.Staging.GetBlobClient($"img-{id}");
+        await blob.SetMetadataAsync(new Dictionary<string, string>());
+        return blob.Name;
+    }
+
+    private sealed class UnknownLength(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     private Task<long> SubmissionsOfAsync(params string[] subs) =>
         _app.Data.ScalarAsync<long>("select count(*) from submissions where author_id = any(@subs)", new { subs });
 
