@@ -42,7 +42,30 @@ public sealed record ImageRow
         JsonSerializer.Deserialize<List<ImageLogEntry>>(Log, ImageJson.Options) ?? [];
 }
 
-public sealed record ImageLogEntry(DateTime At, string Message);
+/// <summary>
+/// One step of an image's life. <paramref name="By"/> names the administrator behind a step they took; the message
+/// itself says only "an administrator", so the applicant's view (<see cref="ForOwner"/>) names nobody.
+/// </summary>
+public sealed partial record ImageLogEntry(DateTime At, string Message, string? By = null)
+{
+    /// <summary>
+    /// The entry as the image's owner reads it: without who. Entries written before the name moved out of the message
+    /// ("Given up by admin jane...: ...", "Retry requested by admin jane (after ...)") are reworded the same way.
+    /// </summary>
+    public ImageLogEntry ForOwner()
+    {
+        var message = LegacyGiveUp().Replace(Message, "Given up by an administrator: ", 1);
+        message = LegacyRetry().Replace(message, "Retry requested by an administrator (", 1);
+        return new ImageLogEntry(At, message);
+    }
+
+    // Anchored at both ends on the fixed wording around the name, so whatever the name holds it is matched whole.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Given up by admin .*?: (?=no more automatic retries$)", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex LegacyGiveUp();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Retry requested by admin .* \((?=after \d+ attempts, status [a-z-]+\)$)", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex LegacyRetry();
+}
 
 /// <summary>What the staged blob carries besides its bytes; also kept on the blob so a crashed upload can be completed.</summary>
 public sealed record StagedImage(string BlobName, string ContentType, long Bytes, int Width, int Height, string Sha256);
@@ -84,6 +107,10 @@ internal static class ImageLog
         // Entries written together keep their order even when the clock does not advance between them.
         return JsonSerializer.Serialize(messages.Select((m, i) => new ImageLogEntry(at.AddTicks(i * 10), m)), ImageJson.Options);
     }
+
+    /// <summary>A step an administrator took: the message says "an administrator", <paramref name="adminId"/> is kept beside it for operators.</summary>
+    public static string ByAdministrator(TimeProvider clock, string adminId, string message) =>
+        JsonSerializer.Serialize(new[] { new ImageLogEntry(clock.GetUtcNow().UtcDateTime, message, adminId) }, ImageJson.Options);
 
     /// <summary>Entries with their own times (a step that started before its outcome was known).</summary>
     public static string Entries(params ImageLogEntry[] entries) => JsonSerializer.Serialize(entries, ImageJson.Options);

@@ -14,7 +14,8 @@ public abstract record RetryOutcome
 /// <summary>An operator's retry of an image that is staged but not (yet) in Cloudinary: a fresh round of attempts.</summary>
 public sealed class ImageRetries(ImageStore store, ImageQueue queue, TimeProvider clock, ILogger<ImageRetries> logger)
 {
-    public async Task<RetryOutcome> RetryAsync(Guid id, string actor, string? traceparent, CancellationToken ct)
+    /// <param name="adminId">the administrator asking (their 'sub'): kept in the log entry for operators, never in its message</param>
+    public async Task<RetryOutcome> RetryAsync(Guid id, string adminId, string? traceparent, CancellationToken ct)
     {
         var before = await store.FindAsync(id, ct);
         if (before is null)
@@ -23,7 +24,7 @@ public sealed class ImageRetries(ImageStore store, ImageQueue queue, TimeProvide
         }
 
         var scheduled = await store.ScheduleManualRetryAsync(id,
-            ImageLog.Entries(clock, $"Retry requested by {actor} (after {before.Attempts} attempts, status {before.Status})"), ct);
+            ImageLog.ByAdministrator(clock, adminId, $"Retry requested by an administrator (after {before.Attempts} attempts, status {before.Status})"), ct);
         if (scheduled is null)
         {
             return await store.FindAsync(id, ct) is { } current ? new RetryOutcome.NotRetryable(current) : new RetryOutcome.NotFound();
@@ -39,7 +40,7 @@ public sealed class ImageRetries(ImageStore store, ImageQueue queue, TimeProvide
             return new RetryOutcome.QueueUnavailable(scheduled);
         }
 
-        logger.LogInformation("Image {ImageId}: retry requested by {Actor}", id, actor);
+        logger.LogInformation("Image {ImageId}: retry requested by administrator {AdminId}", id, adminId);
         return new RetryOutcome.Queued(scheduled);
     }
 }

@@ -50,6 +50,7 @@ public sealed partial class ImageUploads
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = staged.ContentType },
             Metadata = StagedMetadata.From(staged, ownerId),
+            Tags = StagedMetadata.Tags(ownerId),
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, // never replaces bytes already staged
         };
         return await StorageStepAsync(id, () => blob.CommitBlockListAsync(blocks, commit, ct), ct) is { } commitFailed

@@ -24,6 +24,7 @@ public sealed partial class ImageUploads
         var put = new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = sniffer.ContentType },
+            Tags = StagedMetadata.Tags(ownerId), // with the Put itself: an erasure finds the blob from the moment it exists
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, // never replaces bytes already staged
             TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None }, // compared below
         };

@@ -36,7 +36,7 @@ public sealed partial class ImageUploads(
     /// "in progress" while the first request still streams, or died streaming (a killed process) until the cleanup
     /// settles its row. Never the image of an upload that did not finish: the client would hold an id that never loads.
     /// </summary>
-    public async Task<UploadOutcome?> FindReplayAsync(string ownerId, string idempotencyKey, CancellationToken ct) =>
+    private async Task<UploadOutcome?> FindReplayAsync(string ownerId, string idempotencyKey, CancellationToken ct) =>
         await store.FindByIdempotencyKeyAsync(ownerId, idempotencyKey, ct) switch
         {
             null => null,
@@ -47,10 +47,17 @@ public sealed partial class ImageUploads(
     /// <summary>
     /// Reads <paramref name="file"/> to its end. With its <paramref name="length"/> known the file streams to storage
     /// in one Put Blob (the cheapest write for storage); without it, in staged blocks. Exceptions from reading it (the
-    /// client went away, the body broke a server limit) propagate after the row is removed: they are the client's.
+    /// client went away, the body broke a server limit) propagate after the row is removed: they are the client's. A used
+    /// Idempotency-Key answers the first request's outcome for the same file, and <see cref="UploadOutcome.KeyReused"/>
+    /// for another (ImageUploads.Idempotency).
     /// </summary>
     public async Task<UploadOutcome> UploadAsync(UploadRequest request, Stream file, long? length, CancellationToken ct)
     {
+        if (request.IdempotencyKey is { } key && await ReplayOrReuseAsync(request.OwnerId, key, ReadOnlyMemory<byte>.Empty, file, ct) is { } earlier)
+        {
+            return earlier;
+        }
+
         var o = options.Value;
         var streamed = length is > 0 && length <= o.MaxBytes;
         var capacity = streamed ? PrefixSize : BlockSize;
@@ -65,19 +72,13 @@ public sealed partial class ImageUploads(
                 return refusedEarly;
             }
 
+            // A database error propagates: nothing is stored yet, and the problem handler tells an outage (503, retry)
+            // from a statement refused for good (500).
             var id = Guid.CreateVersion7();
-            try
+            if (!await store.CreateAsync(id, request.OwnerId, sniffer.ContentType!, request.IdempotencyKey,
+                    ImageLog.Entries(clock, $"Upload started ({sniffer.ContentType})"), ct))
             {
-                if (!await store.CreateAsync(id, request.OwnerId, sniffer.ContentType!, request.IdempotencyKey,
-                        ImageLog.Entries(clock, $"Upload started ({sniffer.ContentType})"), ct))
-                {
-                    return await ReplayAsync(request, ct);
-                }
-            }
-            catch (NpgsqlException e)
-            {
-                logger.LogError(e, "Image upload refused: the database is unavailable");
-                return new UploadOutcome.Unavailable(null, "The database is unavailable.");
+                return await ReplayAsync(request, buffer.AsMemory(0, filled), file, ct);
             }
 
             pending = id;
@@ -111,7 +112,7 @@ public sealed partial class ImageUploads(
             image = await store.MarkSavedLocallyAsync(id, staged,
                 ImageLog.Entries(clock, $"Stored {staged.Bytes} bytes ({staged.ContentType}, {staged.Width}x{staged.Height}, sha256 {staged.Sha256}) as staging blob {staged.BlobName}"), ct);
         }
-        catch (NpgsqlException e)
+        catch (NpgsqlException e) when (e.IsTransient)
         {
             logger.LogError(e, "Image {ImageId} is staged but its row could not be updated; the cleanup will complete it", id);
             return new UploadOutcome.Unavailable(id, "The database is unavailable; the image will be completed later.");
@@ -141,8 +142,8 @@ public sealed partial class ImageUploads(
         return new UploadOutcome.Created(await store.FindAsync(id, ct) ?? image);
     }
 
-    private async Task<UploadOutcome> ReplayAsync(UploadRequest request, CancellationToken ct) =>
-        await FindReplayAsync(request.OwnerId, request.IdempotencyKey!, ct)
+    private async Task<UploadOutcome> ReplayAsync(UploadRequest request, ReadOnlyMemory<byte> read, Stream file, CancellationToken ct) =>
+        await ReplayOrReuseAsync(request.OwnerId, request.IdempotencyKey!, read, file, ct)
         ?? new UploadOutcome.Unavailable(null, "The request with this Idempotency-Key failed just now; try again.");
 
     /// <summary>Runs one storage call; on failure marks the row <c>local-upload-failure</c> and returns the answer.</summary>

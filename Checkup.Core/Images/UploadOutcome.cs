@@ -22,6 +22,9 @@ public abstract record UploadOutcome
     /// <summary>The Idempotency-Key was used before: the image of the first request.</summary>
     public sealed record Replayed(ImageRow Image) : UploadOutcome;
 
+    /// <summary>The Idempotency-Key was used before for another file (the first request's image is <paramref name="ImageId"/>).</summary>
+    public sealed record KeyReused(Guid ImageId) : UploadOutcome;
+
     /// <summary>The Idempotency-Key belongs to a request whose upload is still streaming.</summary>
     public sealed record InProgress(Guid ImageId) : UploadOutcome;
 

@@ -5,7 +5,8 @@ namespace Checkup.Functions.Admin;
 
 /// <summary>
 /// An image as operators see it: the image (as GET /api/images/{id} shows it) plus its owner, whether it is stuck
-/// (no progress for Images__StuckAfter) and when an operator gave up on it (nothing retries it since).
+/// (no progress for Images__StuckAfter) and when an operator gave up on it (nothing retries it since). Its log entries
+/// keep <c>by</c>, the administrator behind a step.
 /// </summary>
 public sealed record AdminImageDto(
     Guid Id,

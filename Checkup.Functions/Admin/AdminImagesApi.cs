@@ -58,7 +58,7 @@ public static class AdminImagesApi
         Guid id, ClaimsPrincipal user, HttpRequest request, ImageRetries retries, CancellationToken ct)
     {
         var traceparent = CheckupTelemetry.CurrentTraceparent(request.Headers.TraceParent.ToString());
-        return await retries.RetryAsync(id, Actor(user), traceparent, ct) switch
+        return await retries.RetryAsync(id, AdminId(user), traceparent, ct) switch
         {
             RetryOutcome.Queued queued => TypedResults.Accepted($"/api/images/{id}", ImageDto.From(queued.Image)),
             // Scheduled for now: the next cleanup run queues it.
@@ -72,7 +72,7 @@ public static class AdminImagesApi
     public static async Task<Results<Ok<AdminImageDto>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GiveUp(
         Guid id, ClaimsPrincipal user, AdminImageStore store, TimeProvider clock, CancellationToken ct)
     {
-        var log = ImageLog.Entries(clock, $"Given up by {Actor(user)}: no more automatic retries");
+        var log = ImageLog.ByAdministrator(clock, AdminId(user), "Given up by an administrator: no more automatic retries");
         var result = await store.GiveUpAsync(id, log, ct);
         return result.Outcome switch
         {
@@ -83,5 +83,6 @@ public static class AdminImagesApi
         };
     }
 
-    private static string Actor(ClaimsPrincipal user) => "admin " + (user.FindFirstValue("sub") ?? "?");
+    /// <summary>Who acted, for operators: in the log entry's <c>by</c>, which the owner's view of the image leaves out.</summary>
+    private static string AdminId(ClaimsPrincipal user) => user.FindFirstValue("sub") ?? "?";
 }

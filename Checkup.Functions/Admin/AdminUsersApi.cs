@@ -1,4 +1,5 @@
 using Checkup.Core.Admin;
+using Checkup.Core.People;
 using Checkup.Functions.Auth;
 using Checkup.Functions.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,32 +9,42 @@ namespace Checkup.Functions.Admin;
 
 public static class AdminUsersApi
 {
-    private const int MaxSubLength = 1000;
-
     public static IEndpointRouteBuilder MapAdminUsers(this IEndpointRouteBuilder api)
     {
-        api.MapDelete("/admin/users/{sub}", Erase)
+        // The person is a query parameter, decoded exactly once. The earlier path form (/admin/users/{sub}) is gone: the
+        // server decodes a path but for %2F, so a 'sub' holding "%2F" and one holding "/" could not be told apart.
+        api.MapDelete("/admin/users", Erase)
             .RequireAuthorization(AuthSetup.AdminPolicy)
             .WithTags("Admin")
             .WithName("AdminUser")
             .WithSummary("Erase a person's data (submission, images, staged blobs, Cloudinary assets with CDN invalidation) and answer a receipt. " +
-                         "Repeating it is harmless; a 503 (Cloudinary or storage failed midway) is finished by repeating it.")
+                         "The person is ?sub= (the token's 'sub', URL-encoded once). Repeating it is harmless; a 503 (Cloudinary or storage " +
+                         "failed midway) is finished by repeating it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
     public static async Task<Results<Ok<ErasureReceipt>, BadRequest<ProblemDetails>, ProblemHttpResult>> Erase(
-        string sub, UserErasure erasure, HttpResponse response, CancellationToken ct)
+        [System.ComponentModel.Description("the person's id: the 'sub' of their tokens, URL-encoded once")] string? sub,
+        HttpRequest request, UserErasure erasure, HttpResponse response, CancellationToken ct)
     {
-        // The server decodes every escape in the path except %2F (so that it cannot add a path segment): a 'sub'
-        // holding a slash (some issuers' ids do) arrives with it still escaped.
-        sub = sub.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-        if (string.IsNullOrWhiteSpace(sub) || sub.Length > MaxSubLength)
+        // Bound by hand: two values would otherwise arrive joined with a comma, naming somebody else.
+        var values = request.Query["sub"];
+        if (values.Count != 1)
         {
-            return Problem.BadRequest("bad_request", "Invalid user id", $"The user id (the token's 'sub') must be 1 to {MaxSubLength} characters.");
+            return Problem.BadRequest("bad_request", "Whom to erase",
+                "Name the person once as ?sub=<the 'sub' of their tokens, URL-encoded>.", Errors(values.Count == 0 ? "is missing" : "is given more than once"));
         }
 
-        var (receipt, failure) = await erasure.EraseAsync(sub, ct);
+        sub = values[0];
+        if (PersonId.Problem(sub) is { } problem)
+        {
+            return Problem.BadRequest("bad_request", "Invalid user id",
+                $"The 'sub' {problem}: sign-in accepts no such subject, so nobody can have it.", Errors(problem));
+        }
+
+        var (receipt, failure) = await erasure.EraseAsync(sub!, ct);
         if (failure is not null)
         {
             response.Headers.RetryAfter = "30";
@@ -44,4 +55,7 @@ public static class AdminUsersApi
 
         return TypedResults.Ok(receipt);
     }
+
+    private static Dictionary<string, object?> Errors(string problem) =>
+        new() { ["errors"] = new Dictionary<string, string[]> { ["sub"] = [problem] } };
 }

@@ -12,7 +12,7 @@ public static class AuthSetup
 {
     public const string AdminPolicy = "admin";
 
-    /// <summary>A signed-in person: a valid token with a subject (<c>sub</c>, the author id).</summary>
+    /// <summary>A signed-in person: a valid token with a subject (<c>sub</c>, the author id; checked by <see cref="SubjectCheck"/>).</summary>
     public const string UserPolicy = "user";
 
     /// <summary>The only algorithms an OpenID Connect issuer's tokens may use; a shared key means HS256 only.</summary>
@@ -26,7 +26,8 @@ public static class AuthSetup
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt => jwt.Events = new JwtBearerEvents
         {
-            OnChallenge = AuthProblems.WriteChallengeAsync,
+            OnTokenValidated = SubjectCheck.OnTokenValidatedAsync,
+            OnChallenge = SubjectCheck.OnChallengeAsync,
         });
         SkipKeyRingPreload(services);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -81,7 +81,7 @@ public static class OpenApiSetup
                     Description = "Stable machine-readable error code: submitted, version_mismatch, image_not_owned, image_not_ready, " +
                                   "deadline_passed, validation_failed, invalid_json, bad_request, not_found, submission_not_found, " +
                                   "unauthorized, forbidden, rate_limited, payload_too_large, unsupported_media_type, storage_unavailable, database_unavailable, " +
-                                  "upload_in_progress, upload_too_slow, method_not_allowed, unavailable, internal_error, " +
+                                  "upload_in_progress, upload_too_slow, idempotency_key_reused, method_not_allowed, unavailable, internal_error, " +
                                   "image_not_retryable, image_not_failed, erasure_incomplete.",
                 };
                 schema.Properties["errors"] = new OpenApiSchema

@@ -24,13 +24,15 @@ public static class ImagesApi
         var images = api.MapGroup("/images").RequireAuthorization().WithTags("Images");
         images.MapPost("", Upload)
             .WithName("Images")
-            .WithSummary("Upload one image (multipart field 'file'); answers 201 before it reaches Cloudinary. Idempotency-Key replays the first answer.")
+            .WithSummary("Upload one image (multipart field 'file'); answers 201 before it reaches Cloudinary. Idempotency-Key replays the first answer " +
+                         "for the same file (the same SHA-256 of the 'file' part) and answers 422 idempotency_key_reused for another.")
             .Accepts<IFormFile>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireRateLimiting(RateLimitSetup.WritesPolicy)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -69,10 +71,6 @@ public static class ImagesApi
         }
 
         var idempotencyKey = key.Length == 0 ? null : key;
-        if (idempotencyKey is not null && await uploads.FindReplayAsync(owner, idempotencyKey, ct) is { } replay)
-        {
-            return Answer(http, replay);
-        }
 
         // Kestrel stops a chunked body that grows past the limit; Content-Length was checked above.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -145,6 +143,10 @@ public static class ImagesApi
             case UploadOutcome.Replayed replayed:
                 http.Response.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Created($"/api/images/{replayed.Image.Id}", ImageDto.From(replayed.Image));
+            case UploadOutcome.KeyReused reused:
+                return Problem.Status(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused",
+                    $"This {IdempotencyKeyHeader} was used for another file (image {reused.ImageId}); use a new key for a new upload.",
+                    new Dictionary<string, object?> { ["imageId"] = reused.ImageId });
             case UploadOutcome.InProgress inProgress:
                 return Problem.Status(StatusCodes.Status409Conflict, "upload_in_progress", "Upload in progress",
                     $"The first request with this {IdempotencyKeyHeader} (image {inProgress.ImageId}) is still uploading; retry when it has finished.");

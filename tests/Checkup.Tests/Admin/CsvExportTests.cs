@@ -149,11 +149,62 @@ public sealed class CsvExportTests(AdminApp app) : IClassFixture<AdminApp>
         Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=1+1,'-5,,, space \r\n", text.ToString());
     }
 
+    /// <summary>
+    /// Spreadsheets skip blanks and invisible characters before a formula sign, and read fullwidth signs and a pipe (DDE)
+    /// as formulas too. Issue 20, item 11: these went out as they were.
+    /// </summary>
+    [Theory]
+    [InlineData(" =1+1")]
+    [InlineData("   +SUM(A1:A9)")]
+    [InlineData("\u00A0=HYPERLINK(\"http://evil.test\")")]
+    [InlineData("\uFF1D1+1")]
+    [InlineData("\uFF0B1")]
+    [InlineData("\uFF0D1")]
+    [InlineData("\uFF20cmd")]
+    [InlineData("\u200B=1+1")]
+    [InlineData("\uFEFF=1+1")]
+    [InlineData("\n=1+1")]
+    [InlineData("\r\n@cmd")]
+    [InlineData("\t -1")]
+    [InlineData("|calc")]
+    [InlineData("cmd|' /C calc'!A0")]
+    [InlineData(" \u00A0\u200B\uFEFF\t|x")]
+    public void A_formula_behind_blanks_invisible_characters_or_line_breaks_or_in_fullwidth_signs_or_with_a_pipe_is_neutralised(string value)
+    {
+        var row = new System.Text.StringBuilder();
+        CsvWriter.AppendCell(row, value);
+        var cell = row.ToString();
+
+        Assert.True(CsvWriter.LooksLikeAFormula(value));
+        var unquoted = cell.StartsWith('"') ? cell[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : cell;
+        Assert.Equal("'" + value, unquoted);
+    }
+
+    [Theory]
+    [InlineData("a=1 is fine in the middle")]
+    [InlineData("plain text")]
+    [InlineData(" leading space only")]
+    [InlineData("\u00A0no formula")]
+    [InlineData("1-2")]
+    public void Text_that_only_contains_formula_signs_later_is_left_as_it_is(string value)
+    {
+        Assert.False(CsvWriter.LooksLikeAFormula(value));
+    }
+
+    [Fact]
+    public async Task A_cell_with_a_semicolon_is_quoted_for_spreadsheets_that_separate_with_semicolons()
+    {
+        var text = new StringWriter();
+        await new CsvWriter(text).WriteRowAsync(["a;b", "plain", "x; =1+1"], CancellationToken.None);
+
+        Assert.Equal("\"a;b\",plain,\"x; =1+1\"\r\n", text.ToString());
+    }
+
     /// <summary>What a spreadsheet shows for a value: the export's leading ' before a formula-like start.</summary>
     private static string? Neutralised(string? value) => value switch
     {
         null => "",
-        _ when CsvWriter.StartsLikeAFormula(value) => "'" + value,
+        _ when CsvWriter.LooksLikeAFormula(value) => "'" + value,
         _ => value,
     };
 

@@ -157,7 +157,7 @@ public sealed partial class ErasureTests : IAsyncLifetime
         var before = await SnapshotAsync(person);
 
         await (await EraseAsync(person.Sub, admin: false)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        var own = await Pipeline.Client(person.Sub).DeleteAsync($"/api/admin/users/{Uri.EscapeDataString(person.Sub)}");
+        var own = await Pipeline.Client(person.Sub).DeleteAsync(ErasureUrl(person.Sub));
         await own.ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
 
         Assert.Equal(before, await SnapshotAsync(person));

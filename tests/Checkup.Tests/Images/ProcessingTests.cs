@@ -183,7 +183,7 @@ public sealed class ProcessingTests : IAsyncLifetime
         Assert.Equal(1, await pipeline.DeliverQueuedAsync());
         var saved = await pipeline.RowAsync(id);
         Assert.Equal(ImageStatus.SavedInCloudinary, saved.Status);
-        Assert.Contains(saved.LogEntries(), e => e.Message.StartsWith("Retry requested by admin ops-", StringComparison.Ordinal));
+        Assert.Contains(saved.LogEntries(), e => e.Message.StartsWith("Retry requested by an administrator", StringComparison.Ordinal) && e.By?.StartsWith("ops-", StringComparison.Ordinal) == true);
 
         var retrySaved = await pipeline.Client(Users.New("ops"), admin: true).PostAsync($"/api/admin/images/{id}/retry", null);
         var retryMissing = await pipeline.Client(Users.New("ops"), admin: true).PostAsync($"/api/admin/images/{Guid.NewGuid()}/retry", null);

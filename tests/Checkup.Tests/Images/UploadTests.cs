@@ -144,7 +144,8 @@ public sealed class UploadTests : IAsyncLifetime
         var key = Guid.NewGuid().ToString();
 
         var first = await ImagePipeline.UploadAsync(client, TestImages.Png(), idempotencyKey: key);
-        var again = await ImagePipeline.UploadAsync(client, TestImages.Gif(), idempotencyKey: key);
+        // The same file in another envelope (boundary, file name, declared type): the same request to the client.
+        var again = await ImagePipeline.UploadAsync(client, TestImages.Png(), fileName: "renamed.bin", contentType: "application/octet-stream", idempotencyKey: key);
         var otherUser = await ImagePipeline.UploadAsync(_pipeline.Client(Users.New()), TestImages.Png(), idempotencyKey: key);
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
@@ -157,6 +158,37 @@ public sealed class UploadTests : IAsyncLifetime
         Assert.Single(await _pipeline.RowsOfAsync(user));
         Assert.NotEqual(id, (await ImagePipeline.Json(otherUser)).GetProperty("id").GetGuid()); // keys are per person
         Assert.Equal(2, (await _pipeline.TakeMessagesAsync()).Count);
+    }
+
+    /// <summary>Issue 20, item 12: a key reused with another file replayed the first answer as if it were that file's.</summary>
+    [Fact]
+    public async Task Idempotency_key_reused_with_another_file_gets_422_and_stores_nothing()
+    {
+        var user = Users.New();
+        var client = _pipeline.Client(user);
+        var key = Guid.NewGuid().ToString();
+        var first = await ImagePipeline.UploadAsync(client, TestImages.Png(), idempotencyKey: key);
+        var id = (await ImagePipeline.Json(first)).GetProperty("id").GetGuid();
+        await _pipeline.TakeMessagesAsync();
+        var before = await _pipeline.RowAsync(id);
+
+        var otherImage = await ImagePipeline.UploadAsync(client, TestImages.Gif(), contentType: "image/gif", idempotencyKey: key);
+        var otherBytes = await ImagePipeline.UploadAsync(client, [.. TestImages.Png(), 0], idempotencyKey: key);
+        var notAnImage = await ImagePipeline.UploadAsync(client, TestImages.Html(), idempotencyKey: key);
+
+        foreach (var response in new[] { otherImage, otherBytes, notAnImage })
+        {
+            var problem = await ImagePipeline.Json(response);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("idempotency_key_reused", problem.GetProperty("code").GetString());
+            Assert.Equal(id, problem.GetProperty("imageId").GetGuid());
+            Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        }
+
+        Assert.Equal(before, Assert.Single(await _pipeline.RowsOfAsync(user)));
+        Assert.Equal([$"img-{id}"], await _pipeline.StagedBlobNamesAsync());
+        Assert.Equal(0, await _pipeline.QueuedCountAsync());
     }
 
     [Fact]

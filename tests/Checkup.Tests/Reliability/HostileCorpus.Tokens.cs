@@ -28,6 +28,10 @@ public sealed partial class HostileCorpus
             ("basic credentials", "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes(world.Owner + ":password"))),
             ("a token without a subject", "Bearer " + Tokens.Create(sub: null, extraClaims: [new("role", "admin")])),
         };
+        // Validly signed, but the 'sub' names nobody (issue 20, item 6: a NUL or 3,000 characters answered 500, a blank one started a draft).
+        string[] oddSubs = ["", " ", "\t", "\0", "a\0b", "a\u001bb", "a\u0085b", "a\nb", RandomText(3000), new string('é', 128)];
+        var oddClaims = endpoint.AdminOnly ? new[] { new System.Security.Claims.Claim("role", "admin") } : null;
+        tokens = [.. tokens, .. oddSubs.Select(sub => ($"a signed token whose sub is {Describe(sub)}", (string?)("Bearer " + Tokens.Create(sub, extraClaims: oddClaims))))];
         foreach (var (name, authorization) in tokens)
         {
             // The body is one the endpoint would accept: only the token is wrong.
@@ -55,6 +59,26 @@ public sealed partial class HostileCorpus
             SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(Infrastructure.CheckupFactory.SigningKey)), "HS256"),
         });
     }
+
+    /// <summary>Printable and not: letters, digits, punctuation, Cyrillic, a surrogate pair now and then.</summary>
+    private string RandomText(int length)
+    {
+        const string alphabet = "abcXYZ019 -_./|%+:@Пётр";
+        var text = new StringBuilder(length);
+        while (text.Length < length)
+        {
+            text.Append(_random.Next(20) == 0 ? "😀" : alphabet[_random.Next(alphabet.Length)].ToString());
+        }
+
+        return text.ToString(0, length - (char.IsHighSurrogate(text[length - 1]) ? 1 : 0));
+    }
+
+    private static string Describe(string sub) => sub.Length switch
+    {
+        0 => "empty",
+        > 40 => $"{sub.Length} characters",
+        _ => "'" + string.Concat(sub.Select(c => char.IsControl(c) || c == ' ' ? $"\\u{(int)c:x4}" : c.ToString())) + "'",
+    };
 
     private string RandomBase64Url(int bytes)
     {

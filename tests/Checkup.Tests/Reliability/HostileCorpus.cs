@@ -75,6 +75,11 @@ public sealed partial class HostileCorpus(int seed, IReadOnlyList<ServedEndpoint
             }
 
             RouteValues(endpoint);
+            if (endpoint.Key == "DELETE /api/admin/users")
+            {
+                ErasureTargets(endpoint);
+            }
+
             if (endpoint.Accepts.Any(a => a.Contains("json", StringComparison.OrdinalIgnoreCase)))
             {
                 JsonBodies(endpoint);
@@ -110,6 +115,27 @@ public sealed partial class HostileCorpus(int seed, IReadOnlyList<ServedEndpoint
             // Kestrel itself refuses a path that decodes to a NUL.
             var expect = value == "%00" ? Expect.Protocol : FreeForm().IsMatch(endpoint.Pattern) ? Expect.Harmless : Expect.Problem;
             Add(endpoint, $"route value {Short(value)}", expect, Request(endpoint, target, ValidAuth(endpoint)));
+        }
+    }
+
+    /// <summary>
+    /// The person to erase, in the query: what sign-in would refuse is a 400; anything else names nobody of the world
+    /// (a percent sign is kept as typed, never decoded a second time) and changes nothing.
+    /// </summary>
+    private void ErasureTargets(ServedEndpoint endpoint)
+    {
+        (string Query, Expect Expect)[] queries =
+        [
+            ("", Expect.Problem), ("?sub=", Expect.Problem), ("?sub=%20%20", Expect.Problem), ("?sub=%00", Expect.Problem),
+            ("?sub=a%0D%0Ab", Expect.Problem), ("?sub=" + new string('9', 3000), Expect.Problem), ("?sub=x&sub=y", Expect.Problem),
+            ("?sub=" + Uri.EscapeDataString(world.Owner.Replace("-", "%2D", StringComparison.Ordinal)), Expect.Harmless),
+            ("?sub=" + Uri.EscapeDataString(world.Owner) + "%2500", Expect.Harmless), ("?sub=a%252Fb", Expect.Harmless),
+            ("?sub=%C3%28", Expect.Harmless), ("?sub=%ZZ", Expect.Harmless), ("?sub=..%2F..%2Fetc%2Fpasswd", Expect.Harmless),
+            ("?sub=%27%20or%201=1--", Expect.Harmless),
+        ];
+        foreach (var (query, expect) in queries)
+        {
+            Add(endpoint, $"erasure target {Short(query)}", expect, Request(endpoint, endpoint.Pattern + query, ValidAuth(endpoint)));
         }
     }
 
