@@ -74,7 +74,7 @@ public sealed class ImageProcessor(
         var started = new ImageLogEntry(clock.GetUtcNow().UtcDateTime, $"Pushing to Cloudinary as {publicId} (attempt {attempt}, trace {traceId})");
         var result = await PushAsync(image, publicId, ct);
         ProcessResult outcome;
-        TimeSpan? retry = null;
+        DateTimeOffset? retryAt = null;
         if (result is null)
         {
             var error = $"The staged copy {image.LocalPath ?? "(none)"} is missing before the image reached Cloudinary; the bytes are lost.";
@@ -91,24 +91,25 @@ public sealed class ImageProcessor(
         {
             var failure = result.Failure!;
             var retryIn = failure.Retryable ? RetryBackoff.Next(attempt, options.Value, Random.Shared.NextDouble()) : null;
+            var nextAt = retryIn is { } wait ? clock.GetUtcNow() + wait : (DateTimeOffset?)null;
             var next = (failure.Retryable, retryIn) switch
             {
-                (true, { } delay) => $"next attempt in {delay.TotalSeconds:0.#} s",
+                (true, { } delay) => $"next attempt in {delay.TotalSeconds:0.#} s, at {nextAt:yyyy-MM-ddTHH:mm:ss.fffZ}",
                 (true, null) => $"giving up after {attempt} attempts; an admin can retry it",
                 _ => "a permanent failure, not retried; an admin can retry it",
             };
             var failed = $"Cloudinary push failed: {failure}; {next}";
             CheckupTelemetry.CloudinaryFailures.Add(1,
                 new("class", failure.Retryable ? "retryable" : "permanent"), new("status", failure.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "none"));
-            var recorded = await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), retryIn, ImageLog.Entries(started, Now(failed)), ct);
+            var recorded = await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), nextAt?.UtcDateTime, ImageLog.Entries(started, Now(failed)), ct);
             outcome = new(ProcessOutcome.Failed, failed);
-            retry = recorded == 1 ? retryIn : null;
+            retryAt = recorded == 1 ? nextAt : null;
         }
 
         await transaction.CommitAsync(ct);
-        if (retry is { } nextIn)
+        if (retryAt is { } due)
         {
-            await ScheduleRetryAsync(image.Id, message.Traceparent, attempt + 1, nextIn, ct);
+            await ScheduleRetryAsync(image.Id, message.Traceparent, attempt + 1, due - clock.GetUtcNow(), ct);
         }
 
         activity?.SetTag("checkup.outcome", outcome.Outcome.ToString());

@@ -128,6 +128,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>The first <paramref name="count"/> uploads of every public id fail this way (before the other failures).</summary>
+    public void FailEachAssetFirst(int count, StandInFailure failure) => _faults.PerAsset = (count, failure);
+
     public static async Task<CloudinaryStandIn> StartAsync()
     {
         var data = Path.Combine(Path.GetTempPath(), "checkup-cloudinary-" + Guid.NewGuid().ToString("N"));
@@ -158,6 +161,8 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
         public readonly ConcurrentQueue<string> DestroyedIds = new();
         public readonly ConcurrentDictionary<string, int> InjectedCounts = new();
         public int UploadRequests;
+        public (int Count, StandInFailure Failure)? PerAsset;
+        private readonly ConcurrentDictionary<string, int> _perAssetFailed = new(StringComparer.Ordinal);
         private readonly Lock _randomLock = new();
         private Random? _random;
 
@@ -180,7 +185,8 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
         public override async ValueTask<bool> BeforeStoreAsync(HttpContext context)
         {
-            var failure = Planned.TryDequeue(out var planned) ? planned : standIn.FailAlways;
+            var failure = PerAssetFailure(context.Request.Form["public_id"].ToString()) ??
+                (Planned.TryDequeue(out var planned) ? planned : standIn.FailAlways);
             if (failure is null && Roll() is var (latency, chaosFailure))
             {
                 await Task.Delay(latency, CancellationToken.None);
@@ -250,6 +256,16 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
         }
 
         public override void Destroyed(string publicId, bool invalidated) => DestroyedIds.Enqueue(publicId + (invalidated ? " (invalidated)" : ""));
+
+        private StandInFailure? PerAssetFailure(string publicId)
+        {
+            if (PerAsset is not var (count, failure))
+            {
+                return null;
+            }
+
+            return _perAssetFailed.AddOrUpdate(publicId, 1, (_, n) => n + 1) <= count ? failure : null;
+        }
 
         /// <summary>The chaos mode's latency and failure (null: succeed) for one upload; null when there is no chaos.</summary>
         private (TimeSpan Latency, StandInFailure? Failure)? Roll()

@@ -9,9 +9,11 @@ namespace Checkup.CloudinaryLocal;
 /// </summary>
 public sealed record ImageInfo(string Format, int Width, int Height)
 {
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
     public static ImageInfo? Read(ReadOnlySpan<byte> b)
     {
-        if (b.Length >= 24 && b[..8].SequenceEqual("\x89PNG\r\n\x1A\n"u8) && b.Slice(12, 4).SequenceEqual("IHDR"u8))
+        if (b.Length >= 24 && b[..8].SequenceEqual(PngSignature) && b.Slice(12, 4).SequenceEqual("IHDR"u8))
         {
             return Sized("png", BinaryPrimitives.ReadInt32BigEndian(b[16..]), BinaryPrimitives.ReadInt32BigEndian(b[20..]));
         }

@@ -64,6 +64,16 @@ public sealed class BrowserFlowTests
 
         await Expect(tab.Locator("#save-state")).ToHaveTextAsync("All changes saved");
         Assert.Equal(3, host.Cloudinary.AssetCount);
+
+        // Each image as a thumbnail, loaded from the URL the API returned (the local Cloudinary's delivery URL).
+        for (var i = 0; i < 3; i++)
+        {
+            await Expect(Project(tab, i).Locator(".thumb")).ToBeVisibleAsync();
+        }
+
+        var widths = await tab.EvaluateAsync<int[]>("() => [...document.querySelectorAll('#projects .thumb')].map(img => img.naturalWidth)");
+        Assert.Equal(3, widths.Length);
+        Assert.All(widths, w => Assert.True(w > 0, $"a thumbnail did not load: natural widths {string.Join(", ", widths)}"));
         await ShotAsync(tab, "3-form-with-images");
 
         // Two tabs: both loaded the same version; the first save wins, the second sees the conflict, nothing is overwritten.
@@ -100,6 +110,44 @@ public sealed class BrowserFlowTests
         await tab.ReloadAsync();
         await Expect(tab.Locator("#screen-done")).ToBeVisibleAsync();
         await Expect(tab.Locator("#done-projects")).ToContainTextAsync("Поиск для библиотеки");
+    }
+
+    [Fact]
+    public async Task A_link_naming_a_foreign_api_never_receives_the_token()
+    {
+        await using var host = await WebClientHost.StartAsync();
+        await using var foreign = await RecordingServer.StartAsync();
+        await using var context = await host.Browser.NewContextAsync();
+        var user = Users.New("browser");
+        var token = Checkup.Functions.Auth.DevTokenCommand.Mint(host.Api.Auth, user, false, TimeSpan.FromHours(1));
+        var tab = await host.OpenAsync(context, user);
+        await Expect(tab.Locator("#screen-start")).ToBeVisibleAsync(); // signed in: the token is in the tab's session
+
+        // The signed-in tab opens a link naming another API; a new tab opens one that carries a token too.
+        await tab.GotoAsync("about:blank");
+        await tab.GotoAsync($"{host.WebUrl}/#api={Uri.EscapeDataString(foreign.Url)}");
+        var linked = await context.NewPageAsync();
+        await linked.GotoAsync($"{host.WebUrl}/#api={Uri.EscapeDataString(foreign.Url)}&token={token}");
+        await tab.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await linked.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.DoesNotContain(foreign.Requests, r => r.Authorization is not null);
+        await Expect(tab.Locator("#screen-signin")).ToBeVisibleAsync();
+        await Expect(tab.Locator("#banner")).ToContainTextAsync($"does not send your token to {foreign.Url}");
+        await Expect(linked.Locator("#banner")).ToContainTextAsync("does not send your token");
+
+        // A person types the foreign address into the sign-in form.
+        await linked.FillAsync("#api-base", foreign.Url);
+        await linked.FillAsync("#token", token);
+        await linked.ClickAsync("#signin-form button[type=submit]");
+        await linked.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.Empty(foreign.Requests); // not even a preflight
+        await Expect(linked.Locator("#banner")).ToContainTextAsync($"does not send your token to {foreign.Url}");
+
+        // The configured API still works in the same tab: its own link signs in again.
+        var back = await host.OpenAsync(context, user);
+        await Expect(back.Locator("#screen-start")).ToBeVisibleAsync();
     }
 
     private static ILocator Project(IPage page, int index) => page.Locator($"#projects .project[data-index=\"{index}\"]");
