@@ -46,7 +46,7 @@ public sealed class BrowserFlowTests
         // One image per project: progress, then live status until it is in Cloudinary.
         for (var i = 0; i < 3; i++)
         {
-            await Project(tab, i).Locator("[data-field=file]").SetInputFilesAsync(new FilePayload { Name = $"project-{i + 1}.png", MimeType = "image/png", Buffer = TestImages.Png(320, 200) });
+            await Project(tab, i).Locator("[data-field=file]").SetInputFilesAsync(new FilePayload { Name = $"project-{i + 1}.png", MimeType = "image/png", Buffer = GradientPng(320, 200, i) });
         }
 
         for (var i = 0; i < 3; i++)
@@ -148,6 +148,67 @@ public sealed class BrowserFlowTests
         // The configured API still works in the same tab: its own link signs in again.
         var back = await host.OpenAsync(context, user);
         await Expect(back.Locator("#screen-start")).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// A complete PNG (every row present, unlike the header-first test images) in one of three colours, so the
+    /// thumbnails and the screenshots show real pictures.
+    /// </summary>
+    private static byte[] GradientPng(int width, int height, int tint)
+    {
+        var raw = new byte[height * (width * 3 + 1)];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var at = y * (width * 3 + 1) + 1 + x * 3;
+                raw[at + tint % 3] = (byte)(255 * x / width);
+                raw[at + (tint + 1) % 3] = (byte)(255 * y / height);
+                raw[at + (tint + 2) % 3] = 160;
+            }
+        }
+
+        using var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            zlib.Write(raw);
+        }
+
+        var ihdr = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; // bit depth
+        ihdr[9] = 2; // truecolour
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        foreach (var (type, data) in new[] { ("IHDR", ihdr), ("IDAT", compressed.ToArray()), ("IEND", Array.Empty<byte>()) })
+        {
+            var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+            var length = new byte[4];
+            var crc = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typed));
+            png.Write(length);
+            png.Write(typed);
+            png.Write(crc);
+        }
+
+        return png.ToArray();
+    }
+
+    private static uint Crc32(byte[] bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return ~crc;
     }
 
     private static ILocator Project(IPage page, int index) => page.Locator($"#projects .project[data-index=\"{index}\"]");
