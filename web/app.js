@@ -9,6 +9,7 @@ const POLL_MS = 1000;
 const state = {
   api: "",
   token: "",
+  apiOrigins: [], // the origins this page may send the token to (see loadConfig)
   submission: null, // last copy the server confirmed
   etag: null,
   saving: null, // the save in flight (a promise), so submit can wait for it
@@ -347,8 +348,49 @@ function showDone(submission) {
   show("done");
 }
 
+// ---------- which API ----------
+// The page sends the person's token to the API, so it only talks to origins it was configured for: its own origin,
+// and those listed in config.json beside it (./checkup run writes it; a deployment serves its own). An address
+// from a link (#api=...), the sign-in form or a stored session that names another origin is refused.
+async function loadConfig() {
+  const origins = [location.origin];
+  try {
+    const response = await fetch("config.json", { cache: "no-store" });
+    if (response.ok) {
+      const config = await response.json();
+      for (const origin of config.apiOrigins ?? []) {
+        const parsed = originOf(origin);
+        if (parsed) origins.push(parsed);
+      }
+    }
+  } catch {
+    // No config beside the page: only its own origin.
+  }
+  state.apiOrigins = [...new Set(origins)];
+}
+
+function originOf(address) {
+  try {
+    const url = new URL(address);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const allowedApi = (address) => state.apiOrigins.includes(originOf(address));
+
+function refuseApi(address) {
+  show("signin");
+  banner(`This page does not send your token to ${address}: it only talks to ${state.apiOrigins.join(", ")}.`);
+}
+
 // ---------- sign-in ----------
 function signIn(api, token) {
+  if (!allowedApi(api)) {
+    refuseApi(api);
+    return Promise.resolve();
+  }
   state.api = api.replace(/\/+$/, "");
   state.token = token.trim();
   sessionStorage.setItem("checkup.api", state.api);
@@ -362,14 +404,8 @@ function signIn(api, token) {
   return route();
 }
 
-function init() {
+async function init() {
   buildForm();
-  const params = new URLSearchParams(location.hash.slice(1));
-  const api = params.get("api") || sessionStorage.getItem("checkup.api") || `${location.protocol}//${location.hostname}:7071`;
-  const token = params.get("token") || sessionStorage.getItem("checkup.token");
-  $("#api-base").value = api;
-  if (params.has("token")) history.replaceState(null, "", location.pathname); // keep the token out of the address bar
-
   $("#signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("#api-base").value, $("#token").value); });
   $("#sign-out").addEventListener("click", () => { sessionStorage.removeItem("checkup.token"); location.reload(); });
   $("#start").addEventListener("click", async () => {
@@ -379,7 +415,20 @@ function init() {
   $("#load-latest").addEventListener("click", loadLatest);
   $("#projects-form").addEventListener("submit", submit);
 
-  if (token) signIn(api, token); else show("signin");
+  await loadConfig();
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.has("api") || params.has("token")) history.replaceState(null, "", location.pathname); // keep the token out of the address bar
+  const stored = sessionStorage.getItem("checkup.api");
+  // Without a link: the stored API if it is still allowed, else the first configured one (the page's own origin last).
+  const fallback = stored && allowedApi(stored) ? stored : state.apiOrigins[state.apiOrigins.length > 1 ? 1 : 0];
+  const linked = params.get("api");
+  $("#api-base").value = linked && allowedApi(linked) ? linked : fallback;
+  if (linked && !allowedApi(linked)) {
+    refuseApi(linked); // neither the token the link carries nor the stored one goes there
+    return;
+  }
+  const token = params.get("token") || sessionStorage.getItem("checkup.token");
+  if (token) signIn(linked || fallback, token); else show("signin");
 }
 
 init();

@@ -26,7 +26,7 @@ public sealed class CleanupJob(
     {
         var traceparent = CheckupTelemetry.CurrentTraceparent();
         var stagedDeleted = await RepeatAsync(DeleteStagedCopiesAsync, ct);
-        var retries = await RepeatAsync(async token => await QueueAllAsync(await ClaimDueRetriesAsync(token), traceparent, token), ct);
+        var retries = await RepeatAsync(async token => await QueueRetriesAsync(await ClaimDueRetriesAsync(token), traceparent, token), ct);
         var stalled = await RepeatAsync(async token => await QueueAllAsync(await ClaimStalledAsync(token), traceparent, token), ct);
         var (completed, failed) = await RecoverUploadsAsync(traceparent, ct);
         var (deleted, kept) = await DeleteUnreferencedAsync(ct);
@@ -78,7 +78,7 @@ public sealed class CleanupJob(
         return done;
     }
 
-    private async Task<Guid[]> ClaimDueRetriesAsync(CancellationToken ct)
+    private async Task<DueRetry[]> ClaimDueRetriesAsync(CancellationToken ct)
     {
         var o = options.Value;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -220,6 +220,24 @@ public sealed class CleanupJob(
         }
 
         return ids.Length;
+    }
+
+    /// <summary>Each due retry's message, for the attempt it is due to make.</summary>
+    private async Task<int> QueueRetriesAsync(DueRetry[] due, string? traceparent, CancellationToken ct)
+    {
+        foreach (var retry in due)
+        {
+            try
+            {
+                await queue.EnqueueRetryAsync(retry.Id, traceparent, retry.Attempts + 1, TimeSpan.Zero, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Image {ImageId} could not be queued; the next cleanup run queues it again", retry.Id);
+            }
+        }
+
+        return due.Length;
     }
 
     /// <summary>Runs one batch step until a batch comes back short, at most Images__CleanupMaxBatches times.</summary>

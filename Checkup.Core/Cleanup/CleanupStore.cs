@@ -52,9 +52,10 @@ internal static class CleanupStore
 
     /// <summary>
     /// Due failures below the maximum, marked as queued by moving their next attempt one lease ahead: a lost
-    /// message is queued again after that, a delivered one is pushed (ProcessImage accepts any scheduled failure).
+    /// message is queued again after that, a delivered one is pushed (its message names the attempt, which ProcessImage
+    /// makes unless it was made meanwhile: a retry's own message that came late).
     /// </summary>
-    public static async Task<Guid[]> ClaimDueRetriesAsync(NpgsqlConnection c, int batch, int maxAttempts, TimeSpan lease, string log, CancellationToken ct)
+    public static async Task<DueRetry[]> ClaimDueRetriesAsync(NpgsqlConnection c, int batch, int maxAttempts, TimeSpan lease, string log, CancellationToken ct)
     {
         const string sql = """
             update images set next_attempt_at = now() + @leaseSeconds * interval '1 second', log = log || @log::jsonb, updated_at = now()
@@ -63,10 +64,10 @@ internal static class CleanupStore
                 where status = 'cld-upload-failure' and next_attempt_at <= now() and attempts < @maxAttempts
                 order by next_attempt_at limit @batch
                 for no key update skip locked)
-            returning id
+            returning id, attempts
             """;
-        var ids = await c.QueryAsync<Guid>(new CommandDefinition(sql, new { batch, maxAttempts, leaseSeconds = lease.TotalSeconds, log }, cancellationToken: ct));
-        return ids.ToArray();
+        var due = await c.QueryAsync<DueRetry>(new CommandDefinition(sql, new { batch, maxAttempts, leaseSeconds = lease.TotalSeconds, log }, cancellationToken: ct));
+        return due.ToArray();
     }
 
     /// <summary>Staged images that made no progress for <paramref name="stuckAfter"/> (lost message, crashed invocation).</summary>
@@ -156,3 +157,6 @@ internal static class CleanupStore
         return await c.QueryAsync<(string, long)>(new CommandDefinition(sql, cancellationToken: ct));
     }
 }
+
+/// <summary>A failed image whose next attempt is due, with the attempts it made so far.</summary>
+public sealed record DueRetry(Guid Id, int Attempts);

@@ -29,12 +29,16 @@ public sealed record ProcessResult(ProcessOutcome Outcome, string Message);
 /// lock (skip locked) lets one invocation work while the other returns, the public id is fixed
 /// (<c>checkup/&lt;id&gt;</c>, overwrite) so even a push repeated after a crash makes no second asset, and the
 /// final update is conditional. A Cloudinary failure is an outcome recorded on the row; failures of our own
-/// infrastructure (database, blob storage) are thrown so the invocation fails and the message comes back.
+/// infrastructure (database, blob storage) are thrown so the invocation fails and the message comes back. A retryable
+/// failure also queues the image's next message, hidden until the next attempt is due, so retries run on time; the
+/// cleanup queues the due retries whose message was lost. A message only makes the attempt it names (see
+/// <see cref="ImageMessage"/>): copies that come late or twice do nothing.
 /// </summary>
 public sealed class ImageProcessor(
     NpgsqlDataSource dataSource,
     StorageClients storage,
     CloudinaryClient cloudinary,
+    ImageQueue queue,
     IOptions<ImageOptions> options,
     TimeProvider clock,
     ILogger<ImageProcessor> logger)
@@ -61,10 +65,16 @@ public sealed class ImageProcessor(
         }
 
         var attempt = image.Attempts + 1;
+        if (NotForThisAttempt(message, image, attempt) is { } reason)
+        {
+            return Skip(activity, image.Id, reason);
+        }
+
         var publicId = CloudinaryClient.PublicIdFor(image.Id);
         var started = new ImageLogEntry(clock.GetUtcNow().UtcDateTime, $"Pushing to Cloudinary as {publicId} (attempt {attempt}, trace {traceId})");
         var result = await PushAsync(image, publicId, ct);
         ProcessResult outcome;
+        DateTimeOffset? retryAt = null;
         if (result is null)
         {
             var error = $"The staged copy {image.LocalPath ?? "(none)"} is missing before the image reached Cloudinary; the bytes are lost.";
@@ -81,20 +91,27 @@ public sealed class ImageProcessor(
         {
             var failure = result.Failure!;
             var retryIn = failure.Retryable ? RetryBackoff.Next(attempt, options.Value, Random.Shared.NextDouble()) : null;
+            var nextAt = retryIn is { } wait ? clock.GetUtcNow() + wait : (DateTimeOffset?)null;
             var next = (failure.Retryable, retryIn) switch
             {
-                (true, { } delay) => $"next attempt in {delay.TotalSeconds:0.#} s",
+                (true, { } delay) => $"next attempt in {delay.TotalSeconds:0.#} s, at {nextAt:yyyy-MM-ddTHH:mm:ss.fffZ}",
                 (true, null) => $"giving up after {attempt} attempts; an admin can retry it",
                 _ => "a permanent failure, not retried; an admin can retry it",
             };
             var failed = $"Cloudinary push failed: {failure}; {next}";
             CheckupTelemetry.CloudinaryFailures.Add(1,
                 new("class", failure.Retryable ? "retryable" : "permanent"), new("status", failure.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "none"));
-            await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), retryIn, ImageLog.Entries(started, Now(failed)), ct);
+            var recorded = await ImageStore.MarkCloudinaryFailureAsync(connection, transaction, image.Id, failure.ToString(), nextAt?.UtcDateTime, ImageLog.Entries(started, Now(failed)), ct);
             outcome = new(ProcessOutcome.Failed, failed);
+            retryAt = recorded == 1 ? nextAt : null;
         }
 
         await transaction.CommitAsync(ct);
+        if (retryAt is { } due)
+        {
+            await ScheduleRetryAsync(image.Id, message.Traceparent, attempt + 1, due - clock.GetUtcNow(), ct);
+        }
+
         activity?.SetTag("checkup.outcome", outcome.Outcome.ToString());
         CheckupTelemetry.ProcessDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome.Outcome.ToString()));
         // The status is in the text on purpose: the failed-images alert (infra/queries) searches for it.
@@ -113,6 +130,34 @@ public sealed class ImageProcessor(
     private static bool WaitsForCloudinary(ImageRow image) =>
         image.Status == ImageStatus.SavedLocally ||
         (image.Status == ImageStatus.CloudinaryUploadFailure && image.NextAttemptAt is not null);
+
+    /// <summary>
+    /// Why <paramref name="message"/> must not make attempt <paramref name="attempt"/> (null: it may). The upload's own
+    /// message (no attempt named) only starts the first push; once a push failed, the retry's own message makes the
+    /// next one, so a redelivered upload message cannot push before the retry is due. A retry's message is for one
+    /// attempt: a copy that arrives after that attempt was made (a duplicate, the cleanup's copy) is spent.
+    /// </summary>
+    private static string? NotForThisAttempt(ImageMessage message, ImageRow image, int attempt) => message.Attempt switch
+    {
+        null when image.Status == ImageStatus.CloudinaryUploadFailure =>
+            $"the upload's message arrived again, but the image waits for its retry at {image.NextAttemptAt:O} (attempt {attempt}), which has its own message",
+        { } planned when planned != attempt =>
+            $"a message for attempt {planned}, but the next attempt is {attempt}: that attempt was already made",
+        _ => null,
+    };
+
+    /// <summary>After the failure is committed. When the queue fails, the cleanup queues the retry once it is due.</summary>
+    private async Task ScheduleRetryAsync(Guid imageId, string? traceparent, int attempt, TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await queue.EnqueueRetryAsync(imageId, traceparent, attempt, delay, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Image {ImageId}: attempt {Attempt} is scheduled but could not be queued; the cleanup will queue it when due", imageId, attempt);
+        }
+    }
 
     /// <returns>null when the staged copy is missing.</returns>
     private async Task<CloudinaryUploadResult?> PushAsync(ImageRow image, string publicId, CancellationToken ct)

@@ -70,8 +70,13 @@ public sealed partial record ImageLogEntry(DateTime At, string Message, string? 
 /// <summary>What the staged blob carries besides its bytes; also kept on the blob so a crashed upload can be completed.</summary>
 public sealed record StagedImage(string BlobName, string ContentType, long Bytes, int Width, int Height, string Sha256);
 
-/// <summary>The message on <c>image-uploads</c>: <c>{"imageId": "...", "traceparent": "..."}</c> (traceparent absent when unknown).</summary>
-public sealed record ImageMessage(Guid ImageId, string? Traceparent)
+/// <summary>
+/// The message on <c>image-uploads</c>: <c>{"imageId": "...", "traceparent": "...", "attempt": n}</c> (traceparent
+/// absent when unknown). The upload's own message has no <c>attempt</c>; a retry (scheduled after a failed push, queued
+/// by the cleanup or by an operator) names the attempt it is for, so a copy that comes after that attempt was made, or
+/// the upload's message delivered again while the image waits for its retry, does nothing.
+/// </summary>
+public sealed record ImageMessage(Guid ImageId, string? Traceparent, int? Attempt = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, ImageJson.Options);
 

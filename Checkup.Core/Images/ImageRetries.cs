@@ -32,7 +32,7 @@ public sealed class ImageRetries(ImageStore store, ImageQueue queue, TimeProvide
 
         try
         {
-            await queue.EnqueueAsync(id, traceparent, ct);
+            await queue.EnqueueRetryAsync(id, traceparent, scheduled.Attempts + 1, TimeSpan.Zero, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -37,17 +37,20 @@ public sealed partial class ImageStore
             new { id, asset.SecureUrl, asset.PublicId, asset.Version, asset.AssetId, log }, transaction, cancellationToken: ct));
     }
 
-    /// <summary>Counts the attempt (intervals travel as seconds: Dapper would send a TimeSpan as <c>time</c>); <paramref name="retryIn"/> null means "not retried automatically" (permanent, or out of attempts).</summary>
+    /// <summary>
+    /// Counts the attempt; <paramref name="nextAttemptAt"/> (UTC) null means "not retried automatically" (permanent, or out
+    /// of attempts). The instant comes from the processor, which also logs it and hides the retry's message until then.
+    /// </summary>
     internal static Task<int> MarkCloudinaryFailureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id,
-        string error, TimeSpan? retryIn, string log, CancellationToken ct)
+        string error, DateTime? nextAttemptAt, string log, CancellationToken ct)
     {
         const string sql = """
             update images
             set status = 'cld-upload-failure', attempts = attempts + 1, error = @error,
-                next_attempt_at = clock_timestamp() + @retryInSeconds * interval '1 second', log = log || @log::jsonb, updated_at = now()
+                next_attempt_at = @nextAttemptAt, log = log || @log::jsonb, updated_at = now()
             where id = @id and status in ('saved-locally', 'cld-upload-failure')
             """;
-        return connection.ExecuteAsync(new CommandDefinition(sql, new { id, error, retryInSeconds = retryIn?.TotalSeconds, log }, transaction, cancellationToken: ct));
+        return connection.ExecuteAsync(new CommandDefinition(sql, new { id, error, nextAttemptAt, log }, transaction, cancellationToken: ct));
     }
 
     /// <summary>The staged copy is gone before it reached Cloudinary: the bytes are lost, nothing can retry it.</summary>

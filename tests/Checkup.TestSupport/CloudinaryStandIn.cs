@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
+using Checkup.CloudinaryLocal;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Checkup.Tests.Infrastructure;
 
@@ -58,9 +52,9 @@ public sealed record StandInChaos(double FailureRate, TimeSpan MinLatency, TimeS
 }
 
 /// <summary>
-/// Cloudinary's upload API on 127.0.0.1 (a random port): checks api_key, timestamp and signature exactly as
-/// Cloudinary does (written independently of the app's signer, so a bug in it shows), stores assets by public_id
-/// (counting versions), supports destroy, and fails on demand.
+/// The local Cloudinary (tools/CloudinaryLocal: signature and timestamp checks, assets on disk in a scratch folder,
+/// delivery URLs, destroy with invalidate) run in-process on 127.0.0.1 (a random port), with failures on demand: the
+/// tests and <c>./checkup run</c> exercise the same server.
 /// </summary>
 public sealed class CloudinaryStandIn : IAsyncDisposable
 {
@@ -68,28 +62,28 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     public const string ApiSecret = "standin-secret";
     public const string CloudName = "standin-cloud";
 
-    private static readonly HashSet<string> Unsigned = ["file", "api_key", "resource_type", "cloud_name", "signature"];
-
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, StoredAsset> _assets = new();
-    private readonly ConcurrentQueue<StandInFailure> _planned = new();
-    private readonly ConcurrentQueue<string> _destroyed = new();
-    private readonly ConcurrentDictionary<string, int> _injected = new();
-    private readonly Lock _randomLock = new();
-    private Random? _random;
-    private StandInChaos? _chaos;
-    private long _nextVersion = 1_700_000_000;
-    private int _uploadRequests;
+    private readonly LocalCloudinary _server;
+    private readonly string _data;
+    private readonly Faults _faults;
 
-    private CloudinaryStandIn(WebApplication app) => _app = app;
+    private CloudinaryStandIn(WebApplication app, LocalCloudinary server, string data, Uri baseUrl)
+    {
+        _app = app;
+        _server = server;
+        _data = data;
+        BaseUrl = baseUrl;
+        _faults = new Faults(this);
+        server.Faults = _faults;
+    }
 
-    public Uri BaseUrl { get; private set; } = null!;
+    public Uri BaseUrl { get; }
     public string CloudinaryUrl => $"cloudinary://{ApiKey}:{ApiSecret}@{CloudName}";
 
     /// <summary>Every upload request that reached the stand-in (signed or not, failed or not).</summary>
-    public int UploadRequests => Volatile.Read(ref _uploadRequests);
-    public int AssetCount => _assets.Count;
-    public IReadOnlyCollection<string> Destroyed => _destroyed.ToArray();
+    public int UploadRequests => Volatile.Read(ref _faults.UploadRequests);
+    public int AssetCount => _server.Store.Count;
+    public IReadOnlyCollection<string> Destroyed => _faults.DestroyedIds.ToArray();
 
     /// <summary>When set, every upload fails this way (after the planned failures are used up).</summary>
     public StandInFailure? FailAlways { get; set; }
@@ -103,226 +97,196 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     /// <summary>When set, uploads without a planned failure misbehave at random (fault runs).</summary>
     public StandInChaos? Chaos
     {
-        get => _chaos;
-        set
-        {
-            lock (_randomLock)
-            {
-                _chaos = value;
-                _random = value is null ? null : new Random(value.Seed);
-            }
-        }
+        get => _faults.Chaos;
+        set => _faults.SetChaos(value);
     }
 
     /// <summary>Failures <see cref="Chaos"/> injected, by <see cref="StandInChaos.Name"/>.</summary>
-    public IReadOnlyDictionary<string, int> Injected => new Dictionary<string, int>(_injected);
+    public IReadOnlyDictionary<string, int> Injected => new Dictionary<string, int>(_faults.InjectedCounts);
 
     /// <summary>Awaited by an upload after its checks, before the asset is stored (lets a test hold a push mid-way).</summary>
     public Func<Task>? BeforeUploadStored { get; set; }
 
-    public StoredAsset? Asset(string publicId) => _assets.TryGetValue(publicId, out var asset) ? asset : null;
+    /// <summary>Called with the time of every upload request (before any check), e.g. to measure when retries come.</summary>
+    public Action<DateTimeOffset>? OnUploadRequest { get; set; }
 
-    public IReadOnlyCollection<StoredAsset> Assets => _assets.Values.ToArray();
+    public StoredAsset? Asset(string publicId) => _server.Store.Find(publicId) is { } asset ? Stored(asset) : null;
+
+    public IReadOnlyCollection<StoredAsset> Assets => _server.Store.All.Select(Stored).ToArray();
+
+    /// <summary>The delivery URL of a stored asset (null when there is none), as the upload answered it.</summary>
+    public Uri? DeliveryUrl(string publicId) => _server.Store.Find(publicId) is { } asset
+        ? new Uri(BaseUrl, $"{CloudName}/image/upload/v{asset.Version}/{asset.PublicId}.{asset.Format}")
+        : null;
 
     /// <summary>The next <paramref name="count"/> uploads fail this way.</summary>
     public void FailNext(int count, StandInFailure failure)
     {
         for (var i = 0; i < count; i++)
         {
-            _planned.Enqueue(failure);
+            _faults.Planned.Enqueue(failure);
         }
     }
+
+    /// <summary>The first <paramref name="count"/> uploads of every public id fail this way (before the other failures).</summary>
+    public void FailEachAssetFirst(int count, StandInFailure failure) => _faults.PerAsset = (count, failure);
 
     public static async Task<CloudinaryStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var standIn = new CloudinaryStandIn(app);
-        app.MapPost("/v1_1/{cloud}/image/upload", standIn.UploadAsync);
-        app.MapPost("/v1_1/{cloud}/image/destroy", standIn.DestroyAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        standIn.BaseUrl = new Uri(address);
-        return standIn;
+        var data = Path.Combine(Path.GetTempPath(), "checkup-cloudinary-" + Guid.NewGuid().ToString("N"));
+        var options = new LocalCloudinaryOptions(new LocalAccount(ApiKey, ApiSecret, CloudName), data);
+        var (app, server, baseUrl) = await LocalCloudinary.StartAsync(options, "http://127.0.0.1:0");
+        return new CloudinaryStandIn(app, server, data, baseUrl);
     }
 
-    private async Task UploadAsync(HttpContext context, string cloud)
-    {
-        Interlocked.Increment(ref _uploadRequests);
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        if (Refuse(cloud, form) is { } refusal)
-        {
-            await ErrorAsync(context, refusal.Status, refusal.Message);
-            return;
-        }
-
-        if (form.Files.GetFile("file") is not { } file)
-        {
-            await ErrorAsync(context, 400, "Missing required parameter - file");
-            return;
-        }
-
-        var failure = _planned.TryDequeue(out var planned) ? planned : FailAlways;
-        if (failure is null && Roll() is var (latency, chaosFailure))
-        {
-            await Task.Delay(latency, CancellationToken.None);
-            failure = chaosFailure;
-            if (failure is not null)
-            {
-                _injected.AddOrUpdate(StandInChaos.Name(failure), 1, (_, n) => n + 1);
-            }
-        }
-
-        switch (failure)
-        {
-            case StandInFailure.Status status:
-                await ErrorAsync(context, status.Code, status.Message);
-                return;
-            case StandInFailure.Hang hang:
-                try
-                {
-                    await Task.Delay(hang.Duration, context.RequestAborted);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                await ErrorAsync(context, 500, "hung");
-                return;
-            case StandInFailure.Drop:
-                context.Abort();
-                return;
-        }
-
-        if (BeforeUploadStored is { } hold)
-        {
-            await hold();
-        }
-
-        var publicId = form["public_id"].ToString();
-        var overwrite = form["overwrite"].ToString() != "false";
-        await using var content = file.OpenReadStream();
-        var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(content));
-        var asset = _assets.AddOrUpdate(publicId,
-            _ => new StoredAsset(publicId, Interlocked.Increment(ref _nextVersion), 1, file.Length, sha256),
-            (_, existing) => overwrite ? existing with { Version = Interlocked.Increment(ref _nextVersion), Versions = existing.Versions + 1, Bytes = file.Length, Sha256 = sha256 } : existing);
-        if (failure is StandInFailure.StoreThenDrop)
-        {
-            context.Abort();
-            return;
-        }
-
-        if (UploadDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(UploadDelay, context.RequestAborted);
-        }
-
-        var url = $"https://res.cloudinary.com/{CloudName}/image/upload/v{asset.Version}/{publicId}";
-        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?>
-        {
-            ["asset_id"] = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(publicId))),
-            ["public_id"] = publicId,
-            ["version"] = asset.Version,
-            ["resource_type"] = "image",
-            ["type"] = "upload",
-            ["bytes"] = asset.Bytes,
-            ["created_at"] = DateTime.UtcNow.ToString("O"),
-            ["url"] = url.Replace("https://", "http://", StringComparison.Ordinal),
-            ["secure_url"] = url,
-        }, context.RequestAborted);
-    }
-
-    /// <summary>The chaos mode's latency and failure (null: succeed) for one upload; null when there is no chaos.</summary>
-    private (TimeSpan Latency, StandInFailure? Failure)? Roll()
-    {
-        lock (_randomLock)
-        {
-            if (_chaos is not { } chaos || _random is not { } random)
-            {
-                return null;
-            }
-
-            var latency = chaos.MinLatency + (chaos.MaxLatency - chaos.MinLatency) * random.NextDouble();
-            if (random.NextDouble() >= chaos.FailureRate)
-            {
-                return (latency, null);
-            }
-
-            var kinds = chaos.Kinds();
-            return (latency, kinds[random.Next(kinds.Length)]);
-        }
-    }
-
-    private async Task DestroyAsync(HttpContext context, string cloud)
-    {
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        if (Refuse(cloud, form) is { } refusal)
-        {
-            await ErrorAsync(context, refusal.Status, refusal.Message);
-            return;
-        }
-
-        if (DestroyFailure is { } status)
-        {
-            await ErrorAsync(context, status, "destroy failure");
-            return;
-        }
-
-        var publicId = form["public_id"].ToString();
-        var removed = _assets.TryRemove(publicId, out _);
-        if (removed)
-        {
-            _destroyed.Enqueue(publicId + (form["invalidate"] == "true" ? " (invalidated)" : ""));
-        }
-
-        await context.Response.WriteAsJsonAsync(new { result = removed ? "ok" : "not found" });
-    }
-
-    /// <summary>Cloudinary's checks of a signed request.</summary>
-    private static (int Status, string Message)? Refuse(string cloud, IFormCollection form)
-    {
-        if (cloud != CloudName)
-        {
-            return (404, $"Invalid cloud_name {cloud}");
-        }
-
-        if (form["api_key"] != ApiKey)
-        {
-            return (401, $"Unknown API key {form["api_key"]}");
-        }
-
-        if (!long.TryParse(form["timestamp"], out var timestamp))
-        {
-            return (400, "Missing required parameter - timestamp");
-        }
-
-        if (Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - timestamp) > 3600)
-        {
-            return (400, $"Stale request - reported time is {timestamp}");
-        }
-
-        var pairs = form.Keys
-            .Where(k => !Unsigned.Contains(k) && !string.IsNullOrEmpty(form[k]))
-            .Order(StringComparer.Ordinal)
-            .Select(k => (k + "=" + string.Join(',', form[k].ToArray())).Replace("&", "%26"));
-        var toSign = string.Join('&', pairs);
-        var expected = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(toSign + ApiSecret)));
-        return form["signature"] == expected ? null : (401, $"Invalid Signature {form["signature"]}. String to sign - '{toSign}'.");
-    }
-
-    private static async Task ErrorAsync(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        await context.Response.WriteAsJsonAsync(new { error = new { message } });
-    }
+    private static StoredAsset Stored(LocalAsset asset) => new(asset.PublicId, asset.Version, asset.Versions, asset.Bytes, asset.Sha256);
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>The stand-in's failures, at the points the server offers.</summary>
+    private sealed class Faults(CloudinaryStandIn standIn) : CloudinaryFaults
+    {
+        public readonly ConcurrentQueue<StandInFailure> Planned = new();
+        public readonly ConcurrentQueue<string> DestroyedIds = new();
+        public readonly ConcurrentDictionary<string, int> InjectedCounts = new();
+        public int UploadRequests;
+        public (int Count, StandInFailure Failure)? PerAsset;
+        private readonly ConcurrentDictionary<string, int> _perAssetFailed = new(StringComparer.Ordinal);
+        private readonly Lock _randomLock = new();
+        private Random? _random;
+
+        public StandInChaos? Chaos { get; private set; }
+
+        public void SetChaos(StandInChaos? chaos)
+        {
+            lock (_randomLock)
+            {
+                Chaos = chaos;
+                _random = chaos is null ? null : new Random(chaos.Seed);
+            }
+        }
+
+        public override void UploadReceived()
+        {
+            Interlocked.Increment(ref UploadRequests);
+            standIn.OnUploadRequest?.Invoke(DateTimeOffset.UtcNow);
+        }
+
+        public override async ValueTask<bool> BeforeStoreAsync(HttpContext context)
+        {
+            var failure = PerAssetFailure(context.Request.Form["public_id"].ToString()) ??
+                (Planned.TryDequeue(out var planned) ? planned : standIn.FailAlways);
+            if (failure is null && Roll() is var (latency, chaosFailure))
+            {
+                await Task.Delay(latency, CancellationToken.None);
+                failure = chaosFailure;
+                if (failure is not null)
+                {
+                    InjectedCounts.AddOrUpdate(StandInChaos.Name(failure), 1, (_, n) => n + 1);
+                }
+            }
+
+            context.Items[typeof(StandInFailure)] = failure;
+            switch (failure)
+            {
+                case StandInFailure.Status status:
+                    await LocalCloudinary.ErrorAsync(context, new CloudinaryError(status.Code, status.Message));
+                    return true;
+                case StandInFailure.Hang hang:
+                    try
+                    {
+                        await Task.Delay(hang.Duration, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return true;
+                    }
+
+                    await LocalCloudinary.ErrorAsync(context, new CloudinaryError(500, "hung"));
+                    return true;
+                case StandInFailure.Drop:
+                    context.Abort();
+                    return true;
+            }
+
+            if (standIn.BeforeUploadStored is { } hold)
+            {
+                await hold();
+            }
+
+            return false;
+        }
+
+        public override async ValueTask<bool> AfterStoreAsync(HttpContext context)
+        {
+            if (context.Items[typeof(StandInFailure)] is StandInFailure.StoreThenDrop)
+            {
+                context.Abort();
+                return true;
+            }
+
+            if (standIn.UploadDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(standIn.UploadDelay, context.RequestAborted);
+            }
+
+            return false;
+        }
+
+        public override async ValueTask<bool> BeforeDestroyAsync(HttpContext context)
+        {
+            if (standIn.DestroyFailure is not { } status)
+            {
+                return false;
+            }
+
+            await LocalCloudinary.ErrorAsync(context, new CloudinaryError(status, "destroy failure"));
+            return true;
+        }
+
+        public override void Destroyed(string publicId, bool invalidated) => DestroyedIds.Enqueue(publicId + (invalidated ? " (invalidated)" : ""));
+
+        private StandInFailure? PerAssetFailure(string publicId)
+        {
+            if (PerAsset is not var (count, failure))
+            {
+                return null;
+            }
+
+            return _perAssetFailed.AddOrUpdate(publicId, 1, (_, n) => n + 1) <= count ? failure : null;
+        }
+
+        /// <summary>The chaos mode's latency and failure (null: succeed) for one upload; null when there is no chaos.</summary>
+        private (TimeSpan Latency, StandInFailure? Failure)? Roll()
+        {
+            lock (_randomLock)
+            {
+                if (Chaos is not { } chaos || _random is not { } random)
+                {
+                    return null;
+                }
+
+                var latency = chaos.MinLatency + (chaos.MaxLatency - chaos.MinLatency) * random.NextDouble();
+                if (random.NextDouble() >= chaos.FailureRate)
+                {
+                    return (latency, null);
+                }
+
+                var kinds = chaos.Kinds();
+                return (latency, kinds[random.Next(kinds.Length)]);
+            }
+        }
     }
 }
 

@@ -99,6 +99,9 @@ public sealed class AdminImagesTests(AdminApp app) : IClassFixture<AdminApp>
         // Nothing brings it back by itself: the cleanup does not queue it, a stale message does not push it.
         pipeline.Cloudinary.FailAlways = null;
         var uploadsBefore = pipeline.Cloudinary.UploadRequests;
+        Assert.True(await pipeline.WaitForQueuedAsync(DateTime.UtcNow.AddSeconds(30))); // the retry's message, scheduled before the give-up
+        await pipeline.DeliverQueuedAsync();
+        Assert.Equal(uploadsBefore, pipeline.Cloudinary.UploadRequests);
         await pipeline.ExecuteAsync("update images set updated_at = now() - interval '1 day' where id = @id", new { id });
         await pipeline.RunCleanupAsync();
         Assert.Equal(0, await pipeline.QueuedCountAsync());

@@ -40,7 +40,7 @@ public sealed class CloudinaryClientTests : IAsyncLifetime
         Assert.NotNull(result.Asset);
         Assert.Equal("checkup/abc", result.Asset.PublicId);
         Assert.Equal(_standIn.Asset("checkup/abc")!.Version, result.Asset.Version);
-        Assert.StartsWith("https://", result.Asset.SecureUrl);
+        Assert.Equal(_standIn.DeliveryUrl("checkup/abc")!.ToString(), result.Asset.SecureUrl);
         Assert.False(string.IsNullOrEmpty(result.Asset.AssetId));
     }
 

@@ -160,8 +160,9 @@ public sealed class ImagePipeline : IAsyncDisposable
     }
 
     /// <summary>
-    /// Plays host and timer until the image leaves the retry loop: deliver, and while it waits for a retry run the
-    /// cleanup (which queues it once due). Bounded by rounds and a generous deadline, never by a timed assertion.
+    /// Plays host until the image leaves the retry loop: deliver, and while it waits for a retry wait for the retry's
+    /// own message (queued hidden until the attempt is due). The cleanup is not run: a retry that needed it would never
+    /// come. Bounded by rounds and a generous deadline, never by a timed assertion.
     /// </summary>
     public async Task<ImageRow> DriveAsync(Guid id, int maxRounds = 20)
     {
@@ -175,17 +176,26 @@ public sealed class ImagePipeline : IAsyncDisposable
                 return row;
             }
 
-            while (await QueuedCountAsync() == 0 && DateTime.UtcNow < deadline)
-            {
-                await RunCleanupAsync();
-                if (await QueuedCountAsync() == 0)
-                {
-                    await Task.Delay(20);
-                }
-            }
+            await WaitForQueuedAsync(deadline);
         }
 
         return await RowAsync(id);
+    }
+
+    /// <summary>Until a message is visible on the upload queue (a scheduled retry's comes when it is due), or the deadline.</summary>
+    public async Task<bool> WaitForQueuedAsync(DateTime deadline)
+    {
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await QueuedCountAsync() > 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Playwright;
@@ -46,7 +47,8 @@ public sealed class WebClientHost : IAsyncDisposable
             throw new InvalidOperationException($"Chromium is missing at {ChromiumPath}: './checkup test' installs Debian's chromium, or set CHROMIUM_PATH.");
         }
 
-        var (statics, webUrl) = await StartStaticSiteAsync(Path.Combine(TestEnvironment.RepositoryRoot, "web"));
+        string? config = null;
+        var (statics, webUrl) = await StartStaticSiteAsync(Path.Combine(TestEnvironment.RepositoryRoot, "web"), () => config);
         var cloudinary = await CloudinaryStandIn.StartAsync();
         var api = await ScratchApp.CreateAsync(new Dictionary<string, string?>
         {
@@ -59,6 +61,7 @@ public sealed class WebClientHost : IAsyncDisposable
         api.Factory.UseKestrel(0);
         api.Factory.StartServer();
         var apiUrl = api.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        config = System.Text.Json.JsonSerializer.Serialize(new { apiOrigins = new[] { apiUrl } }); // as ./checkup run writes web/config.json
 
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -80,11 +83,23 @@ public sealed class WebClientHost : IAsyncDisposable
         return page;
     }
 
-    private static async Task<(WebApplication App, string Url)> StartStaticSiteAsync(string root)
+    /// <summary>web/ as a static site, with <c>config.json</c> (the API origins the page may use) from <paramref name="config"/>, not from the folder.</summary>
+    private static async Task<(WebApplication App, string Url)> StartStaticSiteAsync(string root, Func<string?> config)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path == "/config.json" && config() is { } json)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(json);
+                return;
+            }
+
+            await next(context);
+        });
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
