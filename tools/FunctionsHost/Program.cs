@@ -54,6 +54,7 @@ builder.Services.AddGrpc(options =>
 {
     options.MaxReceiveMessageSize = null;
     options.MaxSendMessageSize = null;
+    options.IgnoreUnknownServices = true; // its catch-all "unimplemented" endpoints would turn the functions' 405s into 404s
 });
 builder.Services.AddRouting();
 builder.Services.AddHttpForwarder();

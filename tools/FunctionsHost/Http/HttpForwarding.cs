@@ -19,7 +19,7 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
     /// <summary>How long a request waits for a worker while one is being (re)started before it gets a 503.</summary>
     private static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(30);
 
-    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    private readonly HttpMessageInvoker _client = new(new RetryConnectHandler(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -27,7 +27,7 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(5),
         ActivityHeadersPropagator = null,
-    });
+    }));
 
     private static readonly ForwarderRequestConfig RequestConfig = new()
     {

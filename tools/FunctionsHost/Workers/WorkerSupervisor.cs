@@ -8,7 +8,7 @@ using Microsoft.Azure.WebJobs.Script.Grpc.Messages;
 namespace FunctionsHost.Workers;
 
 /// <summary>A worker that has finished start-up: its stream, its HTTP address and its functions.</summary>
-internal sealed record ReadyWorker(WorkerChannel Channel, int ProcessId, Uri? HttpUri, IReadOnlyList<FunctionDescriptor> Functions);
+internal sealed record ReadyWorker(WorkerChannel Channel, int ProcessId, Uri? HttpUri, IReadOnlyList<FunctionDescriptor> Functions, Task Gone);
 
 /// <summary>
 /// Starts the worker and runs the start-up (StartStream, init, worker indexing, loads), keeps it running (a new
@@ -38,7 +38,18 @@ internal sealed class WorkerSupervisor(
     public bool IsReady => Volatile.Read(ref _ready).Task.IsCompletedSuccessfully;
 
     /// <summary>Waits for a worker ready to invoke functions (one is being started again after a crash).</summary>
-    public Task<ReadyWorker> WaitReadyAsync(CancellationToken cancellationToken) => Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken);
+    public async Task<ReadyWorker> WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var ready = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken);
+            if (!ready.Gone.IsCompleted)
+            {
+                return ready;
+            }
+            await Task.Delay(20, cancellationToken); // it died a moment ago: the supervisor is replacing it
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
@@ -173,7 +184,7 @@ internal sealed class WorkerSupervisor(
         {
             _logger.LogWarning("The worker has HTTP functions but no HttpUri capability: this host only proxies to the ASP.NET Core integration (ConfigureFunctionsWebApplication); HTTP requests will fail.");
         }
-        return new ReadyWorker(channel, process.Id, httpUri, functions);
+        return new ReadyWorker(channel, process.Id, httpUri, functions, Task.WhenAny(process.Exited, channel.Closed));
     }
 
     private async Task TerminateAsync(WorkerChannel channel, WorkerProcess process)
