@@ -24,7 +24,7 @@ public sealed class SampleSettings
             ["ResultsQueue"] = $"{Prefix}-results",
             ["TickSchedule"] = "0 0 0 1 1 *", // once a year: tests that need the timer set their own
             ["StartupSchedule"] = "01:00:00",
-            ["FunctionsHost__QueueMessageLease"] = "00:00:03",
+            ["FunctionsHost__QueueMessageLease"] = "00:00:04",
             ["FunctionsHost__ListenerLockRecoveryInterval"] = "00:00:01",
         };
     }

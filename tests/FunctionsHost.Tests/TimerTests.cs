@@ -36,7 +36,7 @@ public sealed class TimerTests
         await Task.Delay(TimeSpan.FromSeconds(4)); // at least one occurrence passes with no host
 
         await using var second = await SampleHost.StartAsync(settings);
-        await records.WaitForAsync(r => r.Count(x => x.Function == "Tick" && x.ProcessId != firstWorker) >= 3, Patience);
+        await records.WaitForAsync(r => r.Count(x => x.Function == "Tick" && x.ProcessId != firstWorker) >= 2, Patience);
 
         var afterRestart = records.Seen.Where(r => r.Function == "Tick" && r.ProcessId != firstWorker).ToList();
         Assert.True(afterRestart[0].IsPastDue, "the first run after the restart should be past due");
@@ -56,6 +56,7 @@ public sealed class TimerTests
         // ScheduleStatus.Next is the occurrence being run: the same value twice means two hosts fired it.
         Assert.Equal(ticks.Count, ticks.Select(t => t.Next).Distinct().Count());
         Assert.Single(ticks.Select(t => t.ProcessId).Distinct());
-        Assert.Equal(2, records.Count(r => r.Function == "Startup")); // runOnStartup is per host, as in Azure
+        // runOnStartup belongs to the timer's listener, which only the lock holder runs (as in Azure).
+        Assert.Single(records.Where(r => r.Function == "Startup").Select(r => r.ProcessId).Distinct());
     }
 }

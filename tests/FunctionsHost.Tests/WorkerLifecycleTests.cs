@@ -46,4 +46,26 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output)
         Assert.Contains($"Worker process {worker} stopped.", host.Process.Output);
         Assert.False(TestProcess.IsRunning(worker), $"worker {worker} still runs after the host stopped");
     }
+
+    [Fact]
+    public async Task Worker_left_by_a_killed_host_is_killed_by_the_next_host()
+    {
+        var settings = new SampleSettings();
+        int orphan;
+        await using (var killed = await SampleHost.StartAsync(settings))
+        {
+            orphan = await killed.WorkerPidAsync();
+            Process.GetProcessById(killed.Process.Id).Kill(); // SIGKILL: the host cannot stop its worker
+            await killed.Process.StopAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await using var next = await SampleHost.StartAsync(settings);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (TestProcess.IsRunning(orphan) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.False(TestProcess.IsRunning(orphan), $"worker {orphan} of the killed host still runs");
+    }
 }

@@ -138,16 +138,22 @@ internal sealed class QueueListener
         }
     }
 
-    /// <summary>Keeps the message invisible while the invocation runs: a new lease at half of the old one.</summary>
+    /// <summary>
+    /// Keeps the message invisible while the invocation runs: a new lease when half of the time left is gone,
+    /// counted from the storage's own NextVisibleOn, so a slow receive or a busy machine does not eat the margin.
+    /// </summary>
     private async Task RenewAsync(QueueMessage message, Receipt receipt, CancellationToken cancellationToken)
     {
+        var visibleAt = message.NextVisibleOn ?? DateTimeOffset.UtcNow + _lease;
         try
         {
             while (true)
             {
-                await Task.Delay(_lease / 2, cancellationToken);
+                var left = visibleAt - DateTimeOffset.UtcNow;
+                await Task.Delay(left > TimeSpan.Zero ? left / 2 : TimeSpan.Zero, cancellationToken);
                 var updated = await _queue.UpdateMessageAsync(message.MessageId, receipt.Value, visibilityTimeout: _lease, cancellationToken: cancellationToken);
                 receipt.Value = updated.Value.PopReceipt;
+                visibleAt = updated.Value.NextVisibleOn;
             }
         }
         catch (OperationCanceledException)

@@ -15,6 +15,7 @@ internal sealed class WorkerProcess : IDisposable
     private static readonly ConcurrentDictionary<int, Process> Live = new();
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _pidFile;
 
     static WorkerProcess()
     {
@@ -34,6 +35,7 @@ internal sealed class WorkerProcess : IDisposable
         process.Exited += (_, _) =>
         {
             Live.TryRemove(process.Id, out _);
+            Orphans.Forget(_pidFile);
             _exited.TrySetResult(SafeExitCode(process));
         };
     }
@@ -102,6 +104,7 @@ internal sealed class WorkerProcess : IDisposable
         process.ErrorDataReceived += (_, line) => { if (line.Data is { Length: > 0 }) logger.LogError("{Line}", line.Data); };
         process.Start();
         Live[process.Id] = process;
+        worker._pidFile = Orphans.Record(process.Id, workerId);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return worker;
@@ -114,6 +117,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         Kill();
         Live.TryRemove(new KeyValuePair<int, Process>(SafeId(_process), _process));
+        Orphans.Forget(_pidFile);
         _process.Dispose();
     }
 

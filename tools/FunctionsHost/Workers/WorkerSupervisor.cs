@@ -56,6 +56,10 @@ internal sealed class WorkerSupervisor(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(hostStopping);
         _ = shutdown.WorkerMayStopAsync().ContinueWith(_ => { try { stop.Cancel(); } catch (ObjectDisposedException) { } }, TaskScheduler.Default);
         var stoppingToken = stop.Token;
+        foreach (var orphan in Orphans.Reap())
+        {
+            _logger.LogWarning("Killed worker process {Pid}, left running by a host that was killed.", orphan);
+        }
         var grpcUri = await ports.Grpc.WaitAsync(stoppingToken);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
