@@ -95,7 +95,15 @@ app.MapGet("/admin/host/status", (WorkerSupervisor supervisor) =>
     Results.Json(new { state = supervisor.IsReady ? "Running" : "Initialized", version = WorkerSupervisor.HostVersion }));
 ((IEndpointRouteBuilder)app).DataSources.Add(endpoints);
 
-await app.StartAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (IOException exception)
+{
+    Console.Error.WriteLine($"functions-host: cannot listen on port {commandLine.Port}: {exception.Message}");
+    return 2;
+}
 var publicUri = new Uri($"http://{(commandLine.Port == 0 ? "127.0.0.1" : "localhost")}:{publicListen!.IPEndPoint!.Port}/");
 app.Services.GetRequiredService<ServerPorts>().Bound(new Uri($"http://127.0.0.1:{grpcListen!.IPEndPoint!.Port}/"), publicUri);
 Console.Out.WriteLine($"Functions host {WorkerSupervisor.HostVersion} (local) for {host.ScriptRoot}");
@@ -107,6 +115,8 @@ return 0;
 /// <summary>The host's command line: --script-root DIR (default: the current folder) and --port N (default 7071; 0 picks a free one).</summary>
 internal sealed record CommandLine(string ScriptRoot, int Port)
 {
+    private const string Usage = "usage: FunctionsHost [--script-root <worker build output>] [--port <port, 0 for a free one>]";
+
     public static CommandLine? Parse(string[] args)
     {
         var scriptRoot = Directory.GetCurrentDirectory();
@@ -116,6 +126,9 @@ internal sealed record CommandLine(string ScriptRoot, int Port)
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
+                case "--help" or "-h":
+                    Console.Out.WriteLine(Usage);
+                    return null;
                 case "--script-root" when value is not null:
                     scriptRoot = value;
                     i++;
@@ -126,7 +139,7 @@ internal sealed record CommandLine(string ScriptRoot, int Port)
                     break;
                 default:
                     Console.Error.WriteLine($"functions-host: unknown or incomplete argument '{args[i]}'.");
-                    Console.Error.WriteLine("usage: FunctionsHost [--script-root <worker build output>] [--port <port, 0 for a free one>]");
+                    Console.Error.WriteLine(Usage);
                     return null;
             }
         }
