@@ -3,7 +3,7 @@ namespace FunctionsHost.Tests;
 /// <summary>Each test runs its own host on its own queues (the sample's queue names are app settings).</summary>
 public sealed class QueueTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task String_message_is_handled_once_and_deleted()

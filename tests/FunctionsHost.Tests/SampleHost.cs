@@ -55,7 +55,7 @@ public sealed partial class SampleHost : IAsyncDisposable
     {
         Process = process;
         BaseAddress = baseAddress;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
     }
 
     public TestProcess Process { get; }
@@ -70,8 +70,8 @@ public sealed partial class SampleHost : IAsyncDisposable
         var process = TestProcess.Start(Paths.Dotnet, [Paths.HostDll, "--script-root", Paths.SampleRoot, "--port", "0"], settings.Values);
         try
         {
-            var listening = await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(60));
-            await process.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(90));
+            var listening = await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(120));
+            await process.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(180));
             return new SampleHost(process, new Uri(listening.Groups[1].Value));
         }
         catch

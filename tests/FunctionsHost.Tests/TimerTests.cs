@@ -2,7 +2,7 @@ namespace FunctionsHost.Tests;
 
 public sealed class TimerTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Timer_fires_on_schedule_with_its_schedule_status_and_runOnStartup_fires_at_start()

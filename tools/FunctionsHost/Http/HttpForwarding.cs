@@ -16,8 +16,8 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
 {
     public const string InvocationIdHeader = "x-ms-invocation-id";
 
-    /// <summary>How long a request waits for a worker while one is being (re)started before it gets a 503.</summary>
-    private static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(30);
+    /// <summary>How long a request waits for a worker while one is being (re)started before it gets a 503: as long as a start-up may take.</summary>
+    private static readonly TimeSpan WorkerWait = WorkerSupervisor.StartupTimeout;
 
     private readonly HttpMessageInvoker _client = new(new RetryConnectHandler(new SocketsHttpHandler
     {

@@ -22,7 +22,7 @@ internal sealed class WorkerSupervisor(
     ILoggerFactory loggerFactory) : BackgroundService
 {
     public const string HostVersion = "4.1040.0.0";
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan TerminateGracePeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HealthyUptime = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(30);
