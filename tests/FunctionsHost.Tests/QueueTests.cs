@@ -102,6 +102,24 @@ public sealed class QueueTests
         await WaitUntilEmptyAsync(queue);
     }
 
+    [Fact]
+    public async Task Message_that_is_not_base64_goes_straight_to_poison()
+    {
+        var settings = new SampleSettings();
+        await using var host = await SampleHost.StartAsync(settings);
+        var raw = settings.Queue("StringQueue", base64: false);
+        var poison = new Azure.Storage.Queues.QueueClient(Storage.ConnectionString, settings["StringQueue"] + "-poison");
+        await raw.CreateIfNotExistsAsync();
+
+        await raw.SendMessageAsync("not base64 !");
+
+        Assert.Equal("not base64 !", await WaitForMessageAsync(poison));
+        await WaitUntilEmptyAsync(raw);
+        var records = settings.Records();
+        await records.ReadAsync();
+        Assert.DoesNotContain(records.Seen, r => r.Function == "QueueString");
+    }
+
     private static async Task<string> WaitForMessageAsync(Azure.Storage.Queues.QueueClient queue)
     {
         var deadline = DateTime.UtcNow + Patience;

@@ -57,7 +57,7 @@ internal sealed class TriggerListeners(
             {
                 lines.Add($"\t{function.Name}: {Describe(function, runs, stoppingToken)}");
             }
-            catch (InvalidOperationException exception)
+            catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException)
             {
                 // As the Azure host: a function in error does not stop the others.
                 lines.Add($"\t{function.Name}: error: {exception.Message}");

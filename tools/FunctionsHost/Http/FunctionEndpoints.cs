@@ -9,7 +9,7 @@ namespace FunctionsHost.Http;
 /// One ASP.NET Core endpoint per httpTrigger, with its route template under routePrefix and its methods, as the
 /// Azure host routes them: ASP.NET Core routing answers 404 for an unknown route and 405 for a wrong method.
 /// </summary>
-internal sealed class FunctionEndpoints(ScriptHost host, HttpForwarding forwarding) : EndpointDataSource
+internal sealed class FunctionEndpoints(ScriptHost host, HttpForwarding forwarding, ILogger<FunctionEndpoints> logger) : EndpointDataSource
 {
     private readonly object _lock = new();
     private IReadOnlyList<Endpoint> _endpoints = [];
@@ -38,7 +38,18 @@ internal sealed class FunctionEndpoints(ScriptHost host, HttpForwarding forwardi
         var order = 0;
         foreach (var function in functions.Where(f => f.TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase)))
         {
-            var builder = new RouteEndpointBuilder(context => forwarding.ForwardAsync(context, function), RoutePatternFactory.Parse(RouteOf(host, function)), order++)
+            RoutePattern pattern;
+            try
+            {
+                pattern = RoutePatternFactory.Parse(RouteOf(host, function));
+            }
+            catch (RoutePatternException exception)
+            {
+                // As the Azure host: a function in error does not stop the others.
+                logger.LogError("The '{Name}' function is in error: its route '{Route}' is invalid: {Message}", function.Name, RouteOf(host, function), exception.Message);
+                continue;
+            }
+            var builder = new RouteEndpointBuilder(context => forwarding.ForwardAsync(context, function), pattern, order++)
             {
                 DisplayName = function.Name,
             };
