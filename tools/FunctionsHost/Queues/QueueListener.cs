@@ -53,7 +53,7 @@ internal sealed class QueueListener
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var created = false;
         var delay = QueueOptions.MinPollingInterval;
         var running = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
@@ -64,6 +64,11 @@ internal sealed class QueueListener
                 {
                     await _slotFreed.WaitAsync(stoppingToken);
                     continue;
+                }
+                if (!created)
+                {
+                    await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    created = true;
                 }
                 var worker = await _supervisor.WaitReadyAsync(stoppingToken);
                 QueueMessage[] messages = await _queue.ReceiveMessagesAsync(_options.BatchSize, _lease, stoppingToken);
@@ -85,8 +90,9 @@ internal sealed class QueueListener
             {
                 break;
             }
-            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or AggregateException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
+                // Storage unreachable or throttling: keep the listener alive and poll again later.
                 _logger.LogError("Polling queue '{Queue}' failed: {Message}", QueueName, exception.Message);
                 await Task.Delay(_options.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }

@@ -53,17 +53,8 @@ internal sealed class TimerListener
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        await _container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         var lockBlob = _container.GetBlobClient($"locks/{_host.HostId}/{_timerName}.Listener");
-        try
-        {
-            await lockBlob.UploadAsync(BinaryData.FromString(""), overwrite: false, stoppingToken);
-        }
-        catch (RequestFailedException exception) when (exception.Status is 409 or 412)
-        {
-            // The lock blob exists (another host made it).
-        }
-
+        var lockBlobExists = false;
         var firstStart = true;
         var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -71,6 +62,19 @@ internal sealed class TimerListener
             var lease = lockBlob.GetBlobLeaseClient();
             try
             {
+                if (!lockBlobExists)
+                {
+                    await _container.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    try
+                    {
+                        await lockBlob.UploadAsync(BinaryData.FromString(""), overwrite: false, stoppingToken);
+                    }
+                    catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+                    {
+                        // The lock blob exists (another host made it).
+                    }
+                    lockBlobExists = true;
+                }
                 await lease.AcquireAsync(LockPeriod, cancellationToken: stoppingToken);
             }
             catch (RequestFailedException exception) when (exception.Status == 409)
@@ -87,6 +91,12 @@ internal sealed class TimerListener
             {
                 break;
             }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogError("Taking the lock of timer '{Name}' failed: {Message}", _function.Name, exception.Message);
+                await Task.Delay(_host.ListenerLockRecoveryInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
 
             using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var renewal = RenewAsync(lease, held);
@@ -96,6 +106,11 @@ internal sealed class TimerListener
             }
             catch (OperationCanceledException)
             {
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Typically storage failing the schedule status: give the lock back and start over.
+                _logger.LogError("Timer '{Name}' failed: {Message}", _function.Name, exception.Message);
             }
             finally
             {
