@@ -73,4 +73,19 @@ public sealed class WorkerLifecycleTests(ITestOutputHelper output)
         }
         Assert.False(TestProcess.IsRunning(orphan), $"worker {orphan} of the killed host still runs");
     }
+
+    [Fact]
+    public async Task Worker_that_keeps_dying_is_restarted_with_growing_delays()
+    {
+        var settings = new SampleSettings { ["SAMPLE_CRASH_AT_START"] = "1" };
+        await using var host = TestProcess.Start(Paths.Dotnet, [Paths.HostDll, "--script-root", Paths.SampleRoot, "--port", "0"], settings.Values);
+
+        await host.WaitForLineAsync(new("in 2 s \\(it failed 3 times in a row\\)"), TimeSpan.FromSeconds(120));
+
+        var output = host.Output;
+        Assert.Contains("exited with code 3 before it opened its stream", output);
+        Assert.Contains("Starting a new worker process.", output); // the first restart is immediate
+        Assert.Contains("in 1 s (it failed 2 times in a row)", output);
+        Assert.False(host.HasExited, "the host should keep trying, not exit");
+    }
 }
