@@ -35,6 +35,7 @@ public sealed class ImageProcessor(
     NpgsqlDataSource dataSource,
     StorageClients storage,
     CloudinaryClient cloudinary,
+    ImageSanitizer sanitizer,
     IOptions<ImageOptions> options,
     TimeProvider clock,
     ILogger<ImageProcessor> logger)
@@ -134,7 +135,14 @@ public sealed class ImageProcessor(
 
         await using (download.Content)
         {
-            return await cloudinary.UploadAsync(publicId, download.Content, download.Details.ContentLength, image.LocalPath, ct);
+            // Never the staged bytes themselves: they may carry the uploader's location, or not be an image at all.
+            var clean = await sanitizer.SanitizeAsync(download.Content, download.Details.ContentLength, image.ContentType, image.LocalPath, ct);
+            if (clean.Image is not { } sanitized)
+            {
+                return CloudinaryUploadResult.Failed(new CloudinaryFailure(Retryable: false, null, "Not pushed: " + clean.Refusal));
+            }
+
+            return await cloudinary.UploadAsync(publicId, new MemoryStream(sanitized.Bytes, writable: false), sanitized.Bytes.Length, image.LocalPath, ct);
         }
     }
 

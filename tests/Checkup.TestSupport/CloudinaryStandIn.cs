@@ -72,6 +72,7 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, StoredAsset> _assets = new();
+    private readonly ConcurrentDictionary<string, byte[]> _contents = new();
     private readonly ConcurrentQueue<StandInFailure> _planned = new();
     private readonly ConcurrentQueue<string> _destroyed = new();
     private readonly ConcurrentDictionary<string, int> _injected = new();
@@ -121,6 +122,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     public Func<Task>? BeforeUploadStored { get; set; }
 
     public StoredAsset? Asset(string publicId) => _assets.TryGetValue(publicId, out var asset) ? asset : null;
+
+    /// <summary>The bytes of the last upload of an asset, as they reached "Cloudinary".</summary>
+    public byte[]? Content(string publicId) => _contents.TryGetValue(publicId, out var bytes) ? bytes : null;
 
     public IReadOnlyCollection<StoredAsset> Assets => _assets.Values.ToArray();
 
@@ -204,8 +208,14 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
         var publicId = form["public_id"].ToString();
         var overwrite = form["overwrite"].ToString() != "false";
-        await using var content = file.OpenReadStream();
-        var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(content));
+        var bytes = new byte[file.Length];
+        await using (var content = file.OpenReadStream())
+        {
+            await content.ReadExactlyAsync(bytes, context.RequestAborted);
+        }
+
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        _contents[publicId] = bytes;
         var asset = _assets.AddOrUpdate(publicId,
             _ => new StoredAsset(publicId, Interlocked.Increment(ref _nextVersion), 1, file.Length, sha256),
             (_, existing) => overwrite ? existing with { Version = Interlocked.Increment(ref _nextVersion), Versions = existing.Versions + 1, Bytes = file.Length, Sha256 = sha256 } : existing);
@@ -273,6 +283,7 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
         var publicId = form["public_id"].ToString();
         var removed = _assets.TryRemove(publicId, out _);
+        _contents.TryRemove(publicId, out _);
         if (removed)
         {
             _destroyed.Enqueue(publicId + (form["invalidate"] == "true" ? " (invalidated)" : ""));
