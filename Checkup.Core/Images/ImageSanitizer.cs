@@ -8,11 +8,12 @@ namespace Checkup.Core.Images;
 /// <summary>What goes to Cloudinary instead of the staged bytes: decoded completely, metadata removed.</summary>
 public sealed record SanitizedImage(byte[] Bytes, int Width, int Height, string How);
 
-/// <summary>Either the clean image or why the staged file is refused for good.</summary>
-public sealed record SanitizeResult(SanitizedImage? Image, string? Refusal)
+/// <summary>Either the clean image or why the file is refused for good (<see cref="TooManyPixels"/> tells the pixel cap from the rest).</summary>
+public sealed record SanitizeResult(SanitizedImage? Image, string? Refusal, bool TooManyPixels = false)
 {
     public static SanitizeResult Clean(SanitizedImage image) => new(image, null);
     public static SanitizeResult Refused(string reason) => new(null, reason);
+    public static SanitizeResult OverPixelCap(string reason) => new(null, reason, TooManyPixels: true);
 }
 
 /// <summary>
@@ -83,7 +84,7 @@ public sealed partial class ImageSanitizer(IOptions<ImageOptions> options, ILogg
             long pixels = (long)image.Width * image.Height;
             if (pixels > maxPixels)
             {
-                return SanitizeResult.Refused(pages > 1
+                return SanitizeResult.OverPixelCap(pages > 1
                     ? $"The image has {pages} frames of {image.Width}x{pageHeight} pixels; at most {maxPixels} pixels in all are accepted."
                     : $"The image decodes as {image.Width}x{image.Height} pixels; at most {maxPixels} pixels are accepted.");
             }
