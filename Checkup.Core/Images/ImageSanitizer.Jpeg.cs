@@ -19,17 +19,32 @@ public sealed partial class ImageSanitizer
         var orientation = image.Contains("orientation") ? (int)image.Get("orientation") : 1;
         if (orientation is > 1 and <= 8)
         {
-            // Sequential access reads rows once, top to bottom; a turn needs them all, so load the file again whole.
-            using var whole = Image.JpegloadBuffer(bytes, failOn: Enums.FailOn.Error);
-            using var turned = whole.Autorot();
-            var written = turned.JpegsaveBuffer(q: RotatedJpegQuality, optimizeCoding: true, keep: Enums.ForeignKeep.Icc);
-            return SanitizeResult.Clean(new SanitizedImage(written, turned.Width, turned.Height,
-                $"JPEG turned upright (EXIF orientation {orientation}) and encoded again at quality {RotatedJpegQuality}"));
+            return Encoded(bytes, $"JPEG turned upright (EXIF orientation {orientation}) and encoded again at quality {RotatedJpegQuality}");
         }
 
         // Decode everything once, so a corrupt scan or a second frame header fails here and not at Cloudinary.
         _ = image.Avg();
-        return SanitizeResult.Clean(new SanitizedImage(CopyCoefficients(bytes), image.Width, image.Height, "JPEG coefficients copied losslessly"));
+        byte[] copied;
+        try
+        {
+            copied = CopyCoefficients(bytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // libvips decoded it, so it is an image; LibJpeg.NET (libjpeg 6b) lacks some codings libvips has (arithmetic).
+            return Encoded(bytes, $"JPEG encoded again at quality {RotatedJpegQuality} (no lossless copy: {e.Message})");
+        }
+
+        return SanitizeResult.Clean(new SanitizedImage(copied, image.Width, image.Height, "JPEG coefficients copied losslessly"));
+    }
+
+    /// <summary>Decoded whole (a turn needs every row at once), turned upright, encoded again with only the ICC profile.</summary>
+    private static SanitizeResult Encoded(byte[] bytes, string how)
+    {
+        using var whole = Image.JpegloadBuffer(bytes, failOn: Enums.FailOn.Error);
+        using var turned = whole.Autorot();
+        var written = turned.JpegsaveBuffer(q: RotatedJpegQuality, optimizeCoding: true, keep: Enums.ForeignKeep.Icc);
+        return SanitizeResult.Clean(new SanitizedImage(written, turned.Width, turned.Height, how));
     }
 
     /// <summary>The lossless rewrite; LibJpeg.NET reports any problem by throwing, which libvips would already have seen.</summary>

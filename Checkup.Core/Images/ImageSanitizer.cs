@@ -92,11 +92,10 @@ public sealed partial class ImageSanitizer(IOptions<ImageOptions> options, ILogg
             return contentType switch
             {
                 "image/jpeg" => Jpeg(bytes, image),
-                "image/png" => PngDataProblem(bytes) is { } problem
-                    ? SanitizeResult.Refused(problem)
-                    : Written(image.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.Icc), image, "PNG written again from its pixels"),
+                "image/png" when PngDataProblem(bytes) is { } problem => SanitizeResult.Refused(problem),
+                "image/png" => Upright(bytes, contentType, image, upright => upright.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.Icc), "PNG written again from its pixels"),
                 "image/gif" => Written(Gif(image), image, "GIF written again from its frames"),
-                _ => Written(WebP(bytes, image), image, "WebP written again from its pixels"),
+                _ => Upright(bytes, contentType, image, upright => WebP(bytes, upright), "WebP written again from its pixels"),
             };
         }
         catch (VipsException e)
@@ -119,6 +118,25 @@ public sealed partial class ImageSanitizer(IOptions<ImageOptions> options, ILogg
         _ => null,
     };
 
+    /// <summary>
+    /// Writes a PNG or WebP again; one whose EXIF says it must be turned (PNG eXIf, WebP EXIF) is turned first, since its
+    /// EXIF does not go along. Turning needs every row at once, so the file is loaded again whole for that.
+    /// </summary>
+    private static SanitizeResult Upright(byte[] bytes, string contentType, Image image, Func<Image, byte[]> write, string how)
+    {
+        var orientation = image.Contains("orientation") ? (int)image.Get("orientation") : 1;
+        if (orientation is <= 1 or > 8)
+        {
+            return Written(write(image), image, how);
+        }
+
+        using var whole = contentType == "image/png"
+            ? Image.PngloadBuffer(bytes, failOn: Enums.FailOn.Error)
+            : Image.WebploadBuffer(bytes, failOn: Enums.FailOn.Error);
+        using var turned = whole.Autorot();
+        return Written(write(turned), turned, $"{how}, turned upright (EXIF orientation {orientation})");
+    }
+
     private static SanitizeResult Written(byte[] written, Image image, string how) =>
         SanitizeResult.Clean(new SanitizedImage(written, image.Width, image.Contains("page-height") ? (int)image.Get("page-height") : image.Height, how));
 
@@ -129,7 +147,10 @@ public sealed partial class ImageSanitizer(IOptions<ImageOptions> options, ILogg
     private static byte[] WebP(byte[] bytes, Image image) =>
         image.WebpsaveBuffer(q: 90, lossless: IsLosslessWebP(bytes), keep: Enums.ForeignKeep.Icc);
 
-    /// <summary>A VP8L bitstream (the lossless coding) somewhere in the RIFF container's chunk list.</summary>
+    /// <summary>
+    /// A VP8L bitstream (the lossless coding) in the RIFF container: then the rewrite is lossless too. A guess from the
+    /// chunk name only decides the encoder's mode, never whether the file is accepted.
+    /// </summary>
     private static bool IsLosslessWebP(byte[] bytes) => bytes.AsSpan(12).IndexOf("VP8L"u8) >= 0;
 
     private static string Reason(string message)
