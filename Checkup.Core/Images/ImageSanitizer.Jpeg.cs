@@ -14,12 +14,17 @@ public sealed partial class ImageSanitizer
 {
     private const int Icc = (int)JPEG_MARKER.APP0 + 2;
 
-    private static SanitizeResult Jpeg(byte[] bytes, Image image)
+    private static SanitizeResult Jpeg(byte[] bytes, Image image, bool lossless)
     {
         var orientation = image.Contains("orientation") ? (int)image.Get("orientation") : 1;
         if (orientation is > 1 and <= 8)
         {
             return Encoded(bytes, $"JPEG turned upright (EXIF orientation {orientation}) and encoded again at quality {RotatedJpegQuality}");
+        }
+
+        if (!lossless)
+        {
+            return Encoded(bytes, $"JPEG encoded again at quality {RotatedJpegQuality} (Images__LosslessJpeg is off)");
         }
 
         // Decode everything once, so a corrupt scan or a second frame header fails here and not at Cloudinary.

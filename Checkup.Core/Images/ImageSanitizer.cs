@@ -91,7 +91,7 @@ public sealed partial class ImageSanitizer(IOptions<ImageOptions> options, ILogg
 
             return contentType switch
             {
-                "image/jpeg" => Jpeg(bytes, image),
+                "image/jpeg" => Jpeg(bytes, image, options.Value.LosslessJpeg),
                 "image/png" when PngDataProblem(bytes) is { } problem => SanitizeResult.Refused(problem),
                 "image/png" => Upright(bytes, contentType, image, upright => upright.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.Icc), "PNG written again from its pixels"),
                 "image/gif" => Written(Gif(image), image, "GIF written again from its frames"),

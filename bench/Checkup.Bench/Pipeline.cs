@@ -119,7 +119,7 @@ public static class Pipeline
         await connection.OpenAsync();
         await using var insert = new NpgsqlCommand("""
             insert into images (id, owner_id, status, local_path, content_type, bytes, width, height, sha256, log)
-            select id, 'bench-pipeline', 'saved-locally', 'img-' || id, 'image/png', @bytes, 4000, 3000, repeat('0', 64), '[]'::jsonb
+            select id, 'bench-pipeline', 'saved-locally', 'img-' || id, 'image/jpeg', @bytes, 4000, 3000, repeat('0', 64), '[]'::jsonb
             from unnest(@ids) as id
             """, connection);
         insert.Parameters.AddWithValue("ids", ids);

@@ -67,6 +67,25 @@ public sealed class MetadataStrippingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_lossless_jpeg_off_a_jpeg_is_encoded_again_without_metadata_and_nearly_the_same_pixels()
+    {
+        await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?> { ["Images:LosslessJpeg"] = "false" });
+        var original = TestImages.JpegWithPersonalMetadata();
+        var id = await pipeline.UploadImageAsync(Users.New(), original);
+        await pipeline.DeliverQueuedAsync();
+        Assert.Equal(ImageStatus.SavedInCloudinary, (await pipeline.RowAsync(id)).Status);
+        var pushed = pipeline.Cloudinary.Content($"checkup/{id}")!;
+
+        AssertNoPersonalMetadata(pushed, Read(pushed));
+        Assert.Contains(Read(pushed), d => d is IccDirectory);
+        using var a = Image.NewFromBuffer(original);
+        using var b = Image.NewFromBuffer(pushed);
+        using var difference = (a - b).Abs();
+        Assert.True(difference.Max() > 0, "encoded again, so not bit-identical pixels");
+        Assert.True(difference.Avg() < 10, $"mean difference {difference.Avg():0.00}");
+    }
+
+    [Fact]
     public async Task A_png_reaches_cloudinary_without_text_chunks_exif_or_xmp_with_its_icc_profile_and_the_same_pixels()
     {
         var original = TestImages.PngWithPersonalMetadata();
