@@ -42,7 +42,7 @@ public sealed partial class ImageUploads
 
     /// <summary>
     /// A file that is already whole in the first buffer and small (at most <see cref="PrefixSize"/>) is decoded here,
-    /// where that costs no memory and a few milliseconds, so a truncated or fake image is refused before anything is
+    /// where that costs no memory and little time (decoding only, nothing written), so a truncated or fake image is refused before anything is
     /// stored. Larger files are decoded by ProcessImage before the push (holding them here would cost a buffer per
     /// upload, and decoding would multiply the request's CPU).
     /// </summary>
@@ -53,7 +53,7 @@ public sealed partial class ImageUploads
             return null;
         }
 
-        var result = sanitizer.Sanitize(buffer[..filled], sniffer.ContentType!);
+        var result = sanitizer.Check(buffer[..filled], sniffer.ContentType!);
         return result.Refusal switch
         {
             null => null,
