@@ -67,6 +67,18 @@ public sealed class MetadataStrippingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_real_jpeg_behind_6_mb_of_app_segments_arrives_without_them()
+    {
+        var original = TestImages.Jpeg(64, 48, app1Segments: 100); // 100 segments of 60 KB, then a real image
+
+        var pushed = await PushAsync(original);
+
+        Assert.True(original.Length > 6_000_000);
+        Assert.True(pushed.Length < 10_000, $"{pushed.Length} bytes pushed");
+        AssertSamePixels(original, pushed);
+    }
+
+    [Fact]
     public async Task With_lossless_jpeg_off_a_jpeg_is_encoded_again_without_metadata_and_nearly_the_same_pixels()
     {
         await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?> { ["Images:LosslessJpeg"] = "false" });
