@@ -74,6 +74,7 @@ public static class CheckupCoreExtensions
         services.AddHttpClient<CloudinaryClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ImageQueue>();
+        services.AddSingleton<ImageSanitizer>();
         // Scoped: they hold the typed HttpClient, which the factory rotates.
         services.AddScoped<ImageUploads>();
         services.AddScoped<ImageProcessor>();

@@ -38,6 +38,9 @@ for fn in "$ROOT/$APP/FunctionApp"/*/; do
   [ -f "$STAGE/$name/function.json" ] || die "function folder $name is missing from the publish output"
 done
 
+# The image decoder (NetVips) needs libvips and its dependencies beside the executable (NetVips.Native.linux-x64).
+[ -f "$STAGE/libvips.so.42" ] || die "libvips.so.42 is missing from the publish output (NetVips.Native.linux-x64)"
+
 # zip keeps unix modes (made-by unix, external attributes); -X leaves out extra uid/gid and timestamp fields.
 (cd "$STAGE" && zip -qr -X "$ZIP" .)
 printf 'publish: %s (%s, %s s)\n' "$ZIP" "$(du -h "$ZIP" | cut -f1)" "$((SECONDS - started))" >&2

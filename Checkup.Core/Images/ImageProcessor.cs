@@ -39,6 +39,7 @@ public sealed class ImageProcessor(
     StorageClients storage,
     CloudinaryClient cloudinary,
     ImageQueue queue,
+    ImageSanitizer sanitizer,
     IOptions<ImageOptions> options,
     TimeProvider clock,
     ILogger<ImageProcessor> logger)
@@ -179,7 +180,14 @@ public sealed class ImageProcessor(
 
         await using (download.Content)
         {
-            return await cloudinary.UploadAsync(publicId, download.Content, download.Details.ContentLength, image.LocalPath, ct);
+            // Never the staged bytes themselves: they may carry the uploader's location, or not be an image at all.
+            var clean = await sanitizer.SanitizeAsync(download.Content, download.Details.ContentLength, image.ContentType, image.LocalPath, ct);
+            if (clean.Image is not { } sanitized)
+            {
+                return CloudinaryUploadResult.Failed(new CloudinaryFailure(Retryable: false, null, "Not pushed: " + clean.Refusal));
+            }
+
+            return await cloudinary.UploadAsync(publicId, new MemoryStream(sanitized.Bytes, writable: false), sanitized.Bytes.Length, image.LocalPath, ct);
         }
     }
 

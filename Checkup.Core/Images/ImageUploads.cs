@@ -18,6 +18,7 @@ public sealed partial class ImageUploads(
     ImageStore store,
     ImageQueue queue,
     StorageClients storage,
+    ImageSanitizer sanitizer,
     IOptions<ImageOptions> options,
     TimeProvider clock,
     ILogger<ImageUploads> logger)
@@ -67,7 +68,7 @@ public sealed partial class ImageUploads(
         try
         {
             var filled = await FillAsync(file, buffer, capacity, ct);
-            if (Check(sniffer, buffer, filled, filled, filled < capacity, o) is { } refusedEarly)
+            if ((Check(sniffer, buffer, filled, filled, filled < capacity, o) ?? Decode(buffer, filled, capacity, sniffer)) is { } refusedEarly)
             {
                 return refusedEarly;
             }

@@ -8,7 +8,7 @@ namespace Checkup.Functions.Hosting;
 /// The framework's JSON reader hands a body's charset to <see cref="Encoding.GetEncoding(string)"/> as it is written, and
 /// a name it does not know (<c>charset=klingon</c>, or a quoted <c>charset="utf-8"</c>) becomes an exception, a 500, and
 /// so does UTF-7 under any of its names (.NET knows it but refuses it with <see cref="NotSupportedException"/>). So before
-/// binding, on every path: a quoted charset is unquoted, and one .NET cannot decode gets 415 problem+json.
+/// binding, on every path: a quoted charset is unquoted, and one outside the few JSON is sent in gets 415 problem+json.
 /// </summary>
 public static class RequestCharsets
 {
@@ -37,12 +37,18 @@ public static class RequestCharsets
         type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
         type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The Unicode encodings JSON may come in (RFC 8259 section 8.1), ASCII and Latin-1: the ones .NET decodes on its own.
+    /// A fixed list, because what <see cref="Encoding.GetEncoding(string)"/> knows grows with every code-page provider
+    /// a library registers in the process.
+    /// </summary>
+    private static readonly HashSet<int> DecodableCodePages = [65001, 1200, 1201, 12000, 12001, 20127, 28591];
+
     private static bool Decodable(string charset)
     {
         try
         {
-            _ = Encoding.GetEncoding(charset);
-            return true;
+            return DecodableCodePages.Contains(Encoding.GetEncoding(charset).CodePage);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {

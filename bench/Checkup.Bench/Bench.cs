@@ -66,7 +66,18 @@ public static class Bench
         return await stdout;
     }
 
-    /// <summary>A PNG the app accepts (signature and IHDR; the rest random): the app reads headers, not pixels.</summary>
+    /// <summary>
+    /// A real JPEG of about <paramref name="bytes"/> (noise, so the size follows the pixel count) carrying EXIF with GPS,
+    /// XMP, IPTC and a comment: what ProcessImage decodes and cleans before every push.
+    /// </summary>
+    public static byte[] Photo(int bytes)
+    {
+        var pixels = Math.Max(64 * 48, bytes / 2.3);
+        var width = (int)Math.Sqrt(pixels * 4 / 3);
+        return Checkup.Tests.Infrastructure.TestImages.JpegWithPersonalMetadata(width, width * 3 / 4);
+    }
+
+    /// <summary>A PNG the upload accepts (signature and IHDR; the rest random): the upload reads headers, not pixels; ProcessImage would refuse it.</summary>
     public static byte[] Png(int size, int seed = 7)
     {
         var bytes = new byte[size];

@@ -9,7 +9,8 @@ namespace Checkup.Chaos;
 public sealed record Slot(string? Name, string? Description, string? Role, Guid? ImageId);
 
 /// <summary>An image the API accepted (201) for this person, with the hash of the bytes they sent.</summary>
-public sealed record AcceptedImage(Guid Id, string Sha256);
+/// <summary>An image answered 201, with the bytes sent (what reaches Cloudinary is their cleaned copy: the same pixels).</summary>
+public sealed record AcceptedImage(Guid Id, string Sha256, byte[] Bytes);
 
 /// <summary>
 /// One person's session as a browser tab runs it: start the draft, then for each image upload it while the text
@@ -83,7 +84,7 @@ public sealed class Person(string sub, ResilientClient api, Tally tally, Random 
             tally.Add("upload replayed (Idempotency-Key)");
         }
 
-        var image = new AcceptedImage(answer.Json().GetProperty("id").GetGuid(), Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        var image = new AcceptedImage(answer.Json().GetProperty("id").GetGuid(), Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes);
         var status = answer.Json().GetProperty("status").GetString();
         tally.Add($"upload answered as {status}");
         lock (_state)

@@ -114,6 +114,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
     public IReadOnlyCollection<StoredAsset> Assets => _server.Store.All.Select(Stored).ToArray();
 
+    /// <summary>The bytes of the last upload of an asset, as they reached "Cloudinary".</summary>
+    public byte[]? Content(string publicId) => _server.Store.Find(publicId) is { } asset ? File.ReadAllBytes(_server.Store.PathOf(asset)) : null;
+
     /// <summary>The delivery URL of a stored asset (null when there is none), as the upload answered it.</summary>
     public Uri? DeliveryUrl(string publicId) => _server.Store.Find(publicId) is { } asset
         ? new Uri(BaseUrl, $"{CloudName}/image/upload/v{asset.Version}/{asset.PublicId}.{asset.Format}")

@@ -1,13 +1,21 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using NetVips;
 
 namespace Checkup.Tests.Infrastructure;
 
-/// <summary>Image files made in the test: real headers (what the app reads), small bodies.</summary>
-public static class TestImages
+/// <summary>
+/// Image files made in the test. Up to <see cref="DecodableLimit"/> pixels they are complete images that decode (the
+/// pipeline decodes every image before it reaches Cloudinary); larger ones have only real headers, enough for the
+/// checks that refuse them at upload.
+/// </summary>
+public static partial class TestImages
 {
-    /// <summary>A well-formed PNG (signature, IHDR, IDAT, IEND with CRCs), optionally padded after IEND to <paramref name="totalBytes"/>.</summary>
+    /// <summary>Beyond this many pixels an image is made with its header only (making it whole would take too long).</summary>
+    public const long DecodableLimit = 40_000_000;
+
+    /// <summary>A well-formed black PNG (signature, IHDR, IDAT, IEND with CRCs), optionally padded after IEND to <paramref name="totalBytes"/>.</summary>
     public static byte[] Png(int width = 64, int height = 48, int totalBytes = 0)
     {
         using var output = new MemoryStream();
@@ -22,7 +30,13 @@ public static class TestImages
         {
             using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             {
-                zlib.Write(new byte[Math.Min(width, 256) * 3 + 1]);
+                // Every row: a filter byte and the pixels (all zero); a header-only PNG gets one short row.
+                var whole = (long)width * height <= DecodableLimit;
+                var row = new byte[whole ? width * 3 + 1 : Math.Min(width, 256) * 3 + 1];
+                for (var y = 0; y < (whole ? height : 1); y++)
+                {
+                    zlib.Write(row);
+                }
             }
 
             Chunk(output, "IDAT", compressed.ToArray());
@@ -32,19 +46,48 @@ public static class TestImages
         return Pad(output.ToArray(), totalBytes);
     }
 
-    /// <summary>A JPEG with APP0, optional large APP1 segments before the frame header (as EXIF puts them), SOF0, SOS, EOI.</summary>
+    /// <summary>
+    /// A black JPEG (libvips) with optional large APP1 segments right after SOI (as EXIF puts them, with marker-looking
+    /// bytes inside); past <see cref="DecodableLimit"/> pixels a header-only one.
+    /// </summary>
     public static byte[] Jpeg(int width = 640, int height = 480, int app1Segments = 0)
+    {
+        if ((long)width * height > DecodableLimit)
+        {
+            return HeaderOnlyJpeg(width, height, app1Segments);
+        }
+
+        using var black = Image.Black(width, height, bands: 3);
+        var encoded = black.JpegsaveBuffer(q: 90);
+        using var output = new MemoryStream();
+        output.Write(encoded.AsSpan(0, 2));
+        for (var i = 0; i < app1Segments; i++)
+        {
+            Segment(output, 0xE1, LargeExifLookalike());
+        }
+
+        output.Write(encoded.AsSpan(2));
+        return output.ToArray();
+    }
+
+    private static byte[] LargeExifLookalike()
+    {
+        var exif = new byte[60_000];
+        "Exif"u8.CopyTo(exif);
+        exif[100] = 0xFF; // marker-looking bytes inside a segment must be skipped, not parsed
+        exif[101] = 0xC0;
+        return exif;
+    }
+
+    /// <summary>APP0, the APP1 segments, a zeroed quantization table, SOF0, a token scan, EOI: a header and nothing that decodes.</summary>
+    public static byte[] HeaderOnlyJpeg(int width, int height, int app1Segments = 0)
     {
         using var output = new MemoryStream();
         output.Write([0xFF, 0xD8]);
         Segment(output, 0xE0, [.. "JFIF"u8, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
         for (var i = 0; i < app1Segments; i++)
         {
-            var exif = new byte[60_000];
-            "Exif"u8.CopyTo(exif);
-            exif[100] = 0xFF; // marker-looking bytes inside a segment must be skipped, not parsed
-            exif[101] = 0xC0;
-            Segment(output, 0xE1, exif);
+            Segment(output, 0xE1, LargeExifLookalike());
         }
 
         Segment(output, 0xDB, new byte[65]); // quantization table
@@ -59,8 +102,15 @@ public static class TestImages
         return output.ToArray();
     }
 
+    /// <summary>A black GIF (libvips); with a zero width or height, a header-only one (no decoder takes that).</summary>
     public static byte[] Gif(int width = 32, int height = 16)
     {
+        if (width > 0 && height > 0 && (long)width * height <= DecodableLimit)
+        {
+            using var black = Image.Black(width, height);
+            return black.GifsaveBuffer();
+        }
+
         var gif = new byte[14];
         "GIF89a"u8.CopyTo(gif);
         BinaryPrimitives.WriteUInt16LittleEndian(gif.AsSpan(6), (ushort)width);
@@ -69,7 +119,7 @@ public static class TestImages
         return gif;
     }
 
-    /// <summary>WebP in its three layouts: "VP8X" (extended), "VP8L" (lossless), "VP8 " (lossy).</summary>
+    /// <summary>WebP headers in their three layouts: "VP8X" (extended), "VP8L" (lossless), "VP8 " (lossy); header only, no image data.</summary>
     public static byte[] WebP(string layout, int width, int height)
     {
         var webp = new byte[40];
@@ -117,7 +167,7 @@ public static class TestImages
         return padded;
     }
 
-    private static void Chunk(Stream output, string type, byte[] data)
+    internal static void Chunk(Stream output, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(length, (uint)data.Length);
@@ -129,7 +179,7 @@ public static class TestImages
         output.Write(crc);
     }
 
-    private static void Segment(Stream output, byte marker, byte[] payload)
+    internal static void Segment(Stream output, byte marker, byte[] payload)
     {
         output.Write([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)((payload.Length + 2) & 0xFF)]);
         output.Write(payload);

@@ -61,6 +61,9 @@ public sealed class UploadTests : IAsyncLifetime
         { "png declaring 100000x100000", 413, "payload_too_large" },
         { "30 MB file", 413, "payload_too_large" },
         { "empty file", 400, "bad_request" },
+        { "png cut after 40 bytes", 415, "unsupported_media_type" },
+        { "gif header then html", 415, "unsupported_media_type" },
+        { "jpeg with a 65535x65535 second frame", 415, "unsupported_media_type" },
     };
 
     [Theory]
@@ -75,6 +78,10 @@ public sealed class UploadTests : IAsyncLifetime
             "png declaring 100000x100000" => (TestImages.Png(100_000, 100_000), "huge.png", "image/png"),
             "30 MB file" => (TestImages.Png(100, 100, totalBytes: 30 * 1024 * 1024), "big.png", "image/png"),
             "empty file" => (Array.Empty<byte>(), "empty.png", "image/png"),
+            // Headers that pass the streaming checks, in files small enough to be decoded at upload (issue 20, item 3).
+            "png cut after 40 bytes" => (TestImages.TruncatedPng(), "cut.png", "image/png"),
+            "gif header then html" => (TestImages.GifWithHtml(), "polyglot.gif", "image/gif"),
+            "jpeg with a 65535x65535 second frame" => (TestImages.JpegWithHugeSecondFrame(), "frames.jpg", "image/jpeg"),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 

@@ -4,6 +4,7 @@ using System.Runtime.Versioning;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Checkup.Tests.Auth;
 using Checkup.Tests.Infrastructure;
 
 namespace Checkup.Tests.Package;
@@ -100,5 +101,46 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
         Assert.Contains(stillQueued, m => m.MessageId == waiting.Value.MessageId && m.DequeueCount == 0); // nobody in the process took it
         await queue.DeleteIfExistsAsync();
         await new BlobServiceClient(TestEnvironment.Storage).GetBlobContainerClient(stagingContainer).DeleteIfExistsAsync();
+    }
+    [Fact]
+    public async Task Unpacked_handler_decodes_images_with_the_libvips_it_carries()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var stagingContainer = "pkg-staging-" + suffix;
+        await using var handler = await HandlerProcess.StartAsync(package.Unpacked, TestEnvironment.UnusedPort(), new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Postgres"] = TestEnvironment.Postgres,
+            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
+            ["Storage__StagingContainer"] = stagingContainer,
+            ["Storage__UploadQueue"] = "pkg-uploads-" + suffix,
+            ["CLOUDINARY_URL"] = "cloudinary://package-key:package-secret@checkup-package",
+            ["Auth__SigningKey"] = CheckupFactory.SigningKey,
+            ["Auth__Issuer"] = CheckupFactory.Issuer,
+            ["Auth__Audience"] = CheckupFactory.Audience,
+            ["Auth__Authority"] = null,
+            ["ASPNETCORE_URLS"] = null,
+            ["ASPNETCORE_ENVIRONMENT"] = null,
+        });
+        var owner = Users.New();
+
+        // Both are small enough to be decoded at upload: the first decodes, the second only has a PNG's header.
+        using var decodes = await UploadAsync(handler.Client, owner, TestImages.Png());
+        using var truncated = await UploadAsync(handler.Client, owner, TestImages.TruncatedPng());
+
+        Assert.True(decodes.StatusCode == HttpStatusCode.Created, $"{(int)decodes.StatusCode}: {await decodes.Content.ReadAsStringAsync()}\n{handler.Output}");
+        Assert.True(truncated.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{(int)truncated.StatusCode}: {await truncated.Content.ReadAsStringAsync()}\n{handler.Output}");
+        Assert.Contains("does not decode", await truncated.Content.ReadAsStringAsync());
+        await new BlobServiceClient(TestEnvironment.Storage).GetBlobContainerClient(stagingContainer).DeleteIfExistsAsync();
+    }
+
+    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, string owner, byte[] image)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(image);
+        file.Headers.ContentType = new("image/png");
+        form.Add(file, "file", "photo.png");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/images") { Content = form };
+        request.Headers.Authorization = new("Bearer", Tokens.Valid(owner));
+        return await client.SendAsync(request);
     }
 }

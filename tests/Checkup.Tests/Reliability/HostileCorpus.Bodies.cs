@@ -69,6 +69,7 @@ public sealed partial class HostileCorpus
             ("UTF-7, which .NET refuses to decode", "application/json; charset=utf-7", json, null),
             ("UTF-7 by its alias unicode-1-1-utf-7", "application/json; charset=unicode-1-1-utf-7", json, null),
             ("UTF-7 by its alias csUnicode11UTF7", "application/json; charset=csUnicode11UTF7", json, null),
+            ("a charset outside the code pages .NET ships", "application/json; charset=iso-8859-16", json, null),
         ]);
 
         // Well-formed JSON that the form-state endpoints must refuse for what it says (or for its If-Match).
