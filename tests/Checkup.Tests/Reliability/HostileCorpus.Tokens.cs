@@ -32,6 +32,10 @@ public sealed partial class HostileCorpus
         string[] oddSubs = ["", " ", "\t", "\0", "a\0b", "a\u001bb", "a\u0085b", "a\nb", RandomText(3000), new string('é', 128)];
         var oddClaims = endpoint.AdminOnly ? new[] { new System.Security.Claims.Claim("role", "admin") } : null;
         tokens = [.. tokens, .. oddSubs.Select(sub => ($"a signed token whose sub is {Describe(sub)}", (string?)("Bearer " + Tokens.Create(sub, extraClaims: oddClaims))))];
+
+        // Validly signed, but the issuer holds what no header may (issue 20, item 7: the 401's WWW-Authenticate quoted it, a 500).
+        string[] oddIssuers = ["issuer\r\nX-Injected: yes", "issuer\0nul", "émetteur", "\u2028", RandomText(2000)];
+        tokens = [.. tokens, .. oddIssuers.Select(iss => ($"a signed token whose iss is {Describe(iss)}", (string?)("Bearer " + Tokens.Create(world.Owner, issuer: iss))))];
         foreach (var (name, authorization) in tokens)
         {
             // The body is one the endpoint would accept: only the token is wrong.
