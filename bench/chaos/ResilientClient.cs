@@ -39,7 +39,9 @@ public sealed class ResilientClient(HttpClient http, Tally tally, DateTime deadl
 
                 wait = RetryAfter(response);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            // A SocketException straight from the socket (ENOTCONN when the handler is killed mid-request) is a lost
+            // connection as much as the HttpRequestException that usually wraps one.
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {
                 tally.Add($"{what} connection error");
             }
