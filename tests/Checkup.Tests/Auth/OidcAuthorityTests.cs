@@ -32,22 +32,20 @@ public sealed class OidcAuthorityTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _published = [_first];
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _issuer = builder.Build();
-        _issuer.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        (_issuer, Authority) = await LoopbackServer.StartAsync(issuer =>
         {
-            ["issuer"] = Authority,
-            ["jwks_uri"] = Authority + "/keys",
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-        }));
-        _issuer.MapGet("/keys", () =>
-        {
-            Interlocked.Increment(ref _keyFetches);
-            return Results.Json(new { keys = _published.Select(Jwk).ToArray() });
+            issuer.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = Authority,
+                ["jwks_uri"] = Authority + "/keys",
+                ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+            }));
+            issuer.MapGet("/keys", () =>
+            {
+                Interlocked.Increment(ref _keyFetches);
+                return Results.Json(new { keys = _published.Select(Jwk).ToArray() });
+            });
         });
-        await _issuer.StartAsync();
-        Authority = _issuer.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
     public async Task DisposeAsync()

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Checkup.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Checkup.Tests.Auth;
 
@@ -19,10 +16,7 @@ public sealed class RefusedTokenHeaderTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _app.UseKestrel(0);
-        _app.StartServer();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
+        _http = new HttpClient { BaseAddress = _app.StartOnKestrel() };
         return Task.CompletedTask;
     }
 

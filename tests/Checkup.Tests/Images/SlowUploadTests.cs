@@ -6,8 +6,6 @@ using Azure.Storage.Blobs;
 using Checkup.Core.Storage;
 using Checkup.Tests.Infrastructure;
 using Dapper;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -34,9 +32,7 @@ public sealed class SlowUploadTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        _port = _app.StartOnKestrel().Port;
         return Task.CompletedTask;
     }
 

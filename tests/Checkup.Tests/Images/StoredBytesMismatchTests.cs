@@ -43,23 +43,22 @@ public sealed class StoredBytesMismatchTests
         private readonly HttpClient _azurite;
         private int _lies;
 
-        private Md5LyingProxy(WebApplication app, HttpClient azurite)
+        private Md5LyingProxy(WebApplication app, string address, HttpClient azurite)
         {
             _app = app;
+            Address = address;
             _azurite = azurite;
         }
 
-        public string Address => _app.Urls.Single();
+        public string Address { get; }
 
         public int Lies => _lies;
 
         public static async Task<Md5LyingProxy> StartAsync(Uri azurite)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var proxy = new Md5LyingProxy(builder.Build(), new HttpClient { BaseAddress = azurite });
-            proxy._app.Run(proxy.ForwardAsync);
-            await proxy._app.StartAsync();
+            Md5LyingProxy? proxy = null; // set before the test sends anything through it
+            var (app, address) = await LoopbackServer.StartAsync(app => app.Run(context => proxy!.ForwardAsync(context)));
+            proxy = new Md5LyingProxy(app, address, new HttpClient { BaseAddress = azurite });
             return proxy;
         }
 

@@ -1,6 +1,8 @@
 using Checkup.Core;
 using Checkup.Functions.Auth;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +64,17 @@ public class CheckupFactory : WebApplicationFactory<Program>
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
         return client;
+    }
+
+    /// <summary>
+    /// Starts the app on real Kestrel on a free loopback port, for what the test server does not do (raw sockets,
+    /// malformed HTTP, header validation, a browser), and returns its address.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     protected override IHost CreateHost(IHostBuilder builder)

@@ -25,6 +25,7 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
 {
     private const int Seed = 7_2026;
     private ScratchApp _app = null!;
+    private int _port;
 
     public async Task InitializeAsync()
     {
@@ -34,8 +35,7 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             ["Images:UploadRateWindow"] = "00:00:02", // so the slow drip is refused in seconds
             ["Images:UploadMinBytesPerSecond"] = "1024",
         });
-        _app.Factory.UseKestrel(0);
-        _app.Factory.StartServer();
+        _port = _app.Factory.StartOnKestrel().Port;
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
     }
 
-    private int Port => new Uri(_app.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    private int Port => _port;
 
     /// <summary>Every route the app serves, with what it needs: so an endpoint added tomorrow is attacked too.</summary>
     private List<ServedEndpoint> Served()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
+using Checkup.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,27 +19,25 @@ namespace Checkup.Tests.Telemetry;
 public sealed class IngestionStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<JsonObject> _items = new();
+    private readonly ConcurrentQueue<JsonObject> _items;
 
-    private IngestionStandIn(WebApplication app) => _app = app;
+    private IngestionStandIn(WebApplication app, ConcurrentQueue<JsonObject> items)
+    {
+        _app = app;
+        _items = items;
+    }
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; private init; } = "";
     public IReadOnlyCollection<JsonObject> Items => _items.ToArray();
 
     public static async Task<IngestionStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var standIn = new IngestionStandIn(app);
-        app.MapPost("/v2.1/track", standIn.TrackAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        standIn.ConnectionString = $"InstrumentationKey={Guid.NewGuid()};IngestionEndpoint={address}/";
-        return standIn;
+        var items = new ConcurrentQueue<JsonObject>();
+        var (app, url) = await LoopbackServer.StartAsync(app => app.MapPost("/v2.1/track", (HttpRequest request) => TrackAsync(request, items)));
+        return new IngestionStandIn(app, items) { ConnectionString = $"InstrumentationKey={Guid.NewGuid()};IngestionEndpoint={url}/" };
     }
 
-    private async Task<IResult> TrackAsync(HttpRequest request)
+    private static async Task<IResult> TrackAsync(HttpRequest request, ConcurrentQueue<JsonObject> items)
     {
         Stream body = request.Body;
         if (request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
@@ -52,7 +51,7 @@ public sealed class IngestionStandIn : IAsyncDisposable
         {
             if (line.Length > 0 && JsonNode.Parse(line) is JsonObject item)
             {
-                _items.Enqueue(item);
+                items.Enqueue(item);
                 received++;
             }
         }

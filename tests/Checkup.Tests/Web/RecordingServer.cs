@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Checkup.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,32 +17,31 @@ namespace Checkup.Tests.Web;
 public sealed class RecordingServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<RecordedRequest> _requests;
 
-    private RecordingServer(WebApplication app) => _app = app;
+    private RecordingServer(WebApplication app, string url, ConcurrentQueue<RecordedRequest> requests)
+    {
+        _app = app;
+        Url = url;
+        _requests = requests;
+    }
 
-    public string Url { get; private set; } = "";
+    public string Url { get; }
     public IReadOnlyCollection<RecordedRequest> Requests => _requests.ToArray();
 
     public static async Task<RecordingServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new RecordingServer(app);
-        app.Run(async context =>
+        var requests = new ConcurrentQueue<RecordedRequest>();
+        var (app, url) = await LoopbackServer.StartAsync(app => app.Run(async context =>
         {
-            server._requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.Headers.Authorization.FirstOrDefault()));
+            requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path, context.Request.Headers.Authorization.FirstOrDefault()));
             context.Response.Headers.AccessControlAllowOrigin = context.Request.Headers.Origin.FirstOrDefault() ?? "*";
             context.Response.Headers.AccessControlAllowHeaders = "authorization, content-type, if-match, idempotency-key";
             context.Response.Headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE";
             context.Response.StatusCode = context.Request.Method == "OPTIONS" ? 204 : 404;
             await context.Response.CompleteAsync();
-        });
-        await app.StartAsync();
-        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
-        return server;
+        }));
+        return new RecordingServer(app, url, requests);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -58,9 +58,7 @@ public sealed class WebClientHost : IAsyncDisposable
             ["Triggers:Standalone"] = "true", // the real flow: the queue is consumed in-process, as under './checkup run'
             ["Triggers:MaxPollingInterval"] = "00:00:00.200",
         });
-        api.Factory.UseKestrel(0);
-        api.Factory.StartServer();
-        var apiUrl = api.Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var apiUrl = api.Factory.StartOnKestrel().ToString().TrimEnd('/');
         config = System.Text.Json.JsonSerializer.Serialize(new { apiOrigins = new[] { apiUrl } }); // as ./checkup run writes web/config.json
 
         var playwright = await Playwright.CreateAsync();
@@ -86,26 +84,23 @@ public sealed class WebClientHost : IAsyncDisposable
     /// <summary>web/ as a static site, with <c>config.json</c> (the API origins the page may use) from <paramref name="config"/>, not from the folder.</summary>
     private static async Task<(WebApplication App, string Url)> StartStaticSiteAsync(string root, Func<string?> config)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            if (context.Request.Path == "/config.json" && config() is { } json)
-            {
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(json);
-                return;
-            }
-
-            await next(context);
-        });
         var files = new PhysicalFileProvider(root);
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
-        return (app, url);
+        return await LoopbackServer.StartAsync(app =>
+        {
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Path == "/config.json" && config() is { } json)
+                {
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(json);
+                    return;
+                }
+
+                await next(context);
+            });
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        });
     }
 
     public async ValueTask DisposeAsync()
