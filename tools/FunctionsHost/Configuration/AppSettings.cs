@@ -39,6 +39,11 @@ internal sealed partial class AppSettings
             this[match.Groups[1].Value] ?? throw new InvalidOperationException(
                 $"'{expression}' names the app setting '{match.Groups[1].Value}', which is not set (local.settings.json Values or the environment)."));
 
+    /// <summary>The settings under <paramref name="prefix"/> ("Section:"), as configuration keys without it.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> Overrides(string prefix) =>
+        _values.Where(v => v.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Select(v => KeyValuePair.Create(v.Key[prefix.Length..], (string?)v.Value));
+
     public bool IsFunctionDisabled(string functionName) =>
         string.Equals(this[$"AzureWebJobs.{functionName}.Disabled"], "true", StringComparison.OrdinalIgnoreCase)
         || this[$"AzureWebJobs.{functionName}.Disabled"] == "1";

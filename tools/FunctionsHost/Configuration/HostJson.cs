@@ -26,14 +26,20 @@ internal sealed record HostJson(
     /// <summary>The Azure host's default on a dedicated plan (and under Core Tools): 30 minutes.</summary>
     public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
 
-    public static HostJson Load(string scriptRoot)
+    public const string OverridePrefix = "AzureFunctionsJobHost:";
+
+    /// <summary>host.json, with app settings named <c>AzureFunctionsJobHost__path__to__key</c> overriding its values, as on Azure.</summary>
+    public static HostJson Load(string scriptRoot, AppSettings settings)
     {
         var path = Path.Combine(scriptRoot, "host.json");
         if (!File.Exists(path))
         {
             throw new InvalidOperationException($"{path} is missing: the script root must be an isolated worker's build output (host.json, functions.metadata, worker.config.json).");
         }
-        var configuration = new ConfigurationBuilder().AddJsonFile(path, optional: false).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(path, optional: false)
+            .AddInMemoryCollection(settings.Overrides(OverridePrefix))
+            .Build();
 
         var routePrefix = configuration["extensions:http:routePrefix"] ?? "api";
         var timeoutText = configuration["functionTimeout"];

@@ -54,7 +54,8 @@ internal sealed record ScriptHost(
         {
             throw new InvalidOperationException($"{root} has no functions.metadata: point --script-root at an isolated worker's build output (bin/<configuration>/<framework>).");
         }
-        return new ScriptHost(root, AppSettings.Load(root), HostJson.Load(root), WorkerConfig.Load(root));
+        var settings = AppSettings.Load(root);
+        return new ScriptHost(root, settings, HostJson.Load(root, settings), WorkerConfig.Load(root));
     }
 }
 
