@@ -107,7 +107,9 @@ public sealed class TriggerEndpointTests : IAsyncLifetime
     /// <summary>2xx or 500, application/json (not problem+json), a non-empty object with Outputs, Logs and an explicit null ReturnValue.</summary>
     internal static async Task<JsonElement> AssertHostReplyAsync(HttpResponseMessage response, HttpStatusCode status)
     {
-        Assert.Equal(status, response.StatusCode);
+        // The body (the function's logs, with the exception's type and message on a failure) says why a status differs.
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var reply = await ImagePipeline.Json(response);
         Assert.Equal(JsonValueKind.Object, reply.GetProperty("Outputs").ValueKind);
