@@ -14,6 +14,13 @@ if (Commands.TryRun(args) is { } exitCode)
     return exitCode;
 }
 
+// Started by a Functions host as its .NET isolated worker ([Function] classes in Functions/); otherwise the custom
+// handler below, which the host in FunctionApp/host.json runs. Both serve the same endpoints while the app moves over.
+if (Checkup.Functions.Worker.CheckupWorker.StartedByFunctionsHost(args))
+{
+    return Checkup.Functions.Worker.CheckupWorker.Run(args);
+}
+
 // The slim builder leaves out what the handler never uses (HTTPS and HTTP/3, IIS, static web assets, regex route
 // constraints, the Debug and EventSource loggers); its start is shorter (bench/run, cold start).
 var builder = WebApplication.CreateSlimBuilder(args);

@@ -18,14 +18,15 @@ public static class BodySizeLimits
     public static RouteHandlerBuilder WithBodySizeLimit(this RouteHandlerBuilder endpoint, long bytes) =>
         endpoint.WithMetadata(new BodySizeLimit(bytes)).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
-    public static IApplicationBuilder UseBodySizeLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>() is not { } limit)
-        {
-            await next(context);
-            return;
-        }
+    public static IApplicationBuilder UseBodySizeLimits(this IApplicationBuilder app) => app.Use((context, next) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>() is { } limit
+            ? EnforceAsync(context, limit.Bytes, () => next(context))
+            : next(context));
 
+    /// <summary>Runs <paramref name="next"/> with the body limited to <paramref name="bytes"/>, or answers 413 without running it.</summary>
+    public static async Task EnforceAsync(HttpContext context, long bytes, Func<Task> next)
+    {
+        var limit = new BodySizeLimit(bytes);
         if (context.Request.ContentLength is { } declared)
         {
             if (declared > limit.Bytes)
@@ -36,20 +37,20 @@ public static class BodySizeLimits
 
             // The server reads no further than the declared length, so the body cannot pass the limit: the endpoint keeps
             // reading the server's own body pipe, without a counting stream in between.
-            await next(context);
+            await next();
             return;
         }
 
         var body = new LimitedReadStream(context.Request.Body, limit.Bytes);
         context.Request.Body = body;
-        await next(context);
+        await next();
         if (body.Exceeded && !context.Response.HasStarted)
         {
             // The binder may treat the read failure as a dropped connection and answer nothing: answer properly.
             context.Response.Clear();
             await TooLargeAsync(context, limit);
         }
-    });
+    }
 
     private static Task TooLargeAsync(HttpContext context, BodySizeLimit limit)
     {

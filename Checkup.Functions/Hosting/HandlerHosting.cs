@@ -25,6 +25,18 @@ public static class HandlerHosting
     public static bool RunsTriggersInProcess(IConfiguration configuration) =>
         string.IsNullOrEmpty(HostPort(configuration)) && configuration.GetValue("Triggers:Standalone", true);
 
+    /// <summary>The server's own limits, whoever runs it (the handler, or the isolated worker's ASP.NET Core integration).</summary>
+    public static IServiceCollection AddKestrelLimits(this IServiceCollection services)
+    {
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024; // the platform's own cap; endpoints set tighter ones
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+        });
+        return services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = MaxReadAheadBytes);
+    }
+
     public static WebApplicationBuilder ConfigureHandlerUrls(this WebApplicationBuilder builder)
     {
         // The host always calls http://127.0.0.1:<port>, so IPv4 loopback it is.
@@ -37,14 +49,7 @@ public static class HandlerHosting
             builder.WebHost.UseUrls($"http://127.0.0.1:{builder.Configuration.GetValue("Checkup:Port", DefaultPort)}");
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 100 * 1024 * 1024; // the platform's own cap; endpoints set tighter ones
-            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-        });
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o => o.MaxReadBufferSize = 64 * 1024);
-        builder.Services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = MaxReadAheadBytes);
+        builder.Services.AddKestrelLimits();
         builder.Services.AddHostedService<HandlerModeLog>();
         return builder;
     }

@@ -23,23 +23,26 @@ public static class RateLimitSetup
         return services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(WritesPolicy, http => RateLimitPartition.GetTokenBucketLimiter(
-                PartitionKey(http),
-                _ =>
-                {
-                    var perMinute = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.WritesPerMinute;
-                    return new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = perMinute,
-                        TokensPerPeriod = 1,
-                        ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    };
-                }));
+            limiter.AddPolicy(WritesPolicy, WritesPartition);
             limiter.OnRejected = RejectAsync;
         });
     }
+
+    /// <summary>One token bucket per person, <c>RateLimits__WritesPerMinute</c> deep, refilled evenly over a minute.</summary>
+    public static RateLimitPartition<string> WritesPartition(HttpContext http) => RateLimitPartition.GetTokenBucketLimiter(
+        PartitionKey(http),
+        _ =>
+        {
+            var perMinute = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.WritesPerMinute;
+            return new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = perMinute,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            };
+        });
 
     /// <summary>Writes need a token, so the subject is there; the address is only a fallback.</summary>
     private static string PartitionKey(HttpContext http) =>
@@ -47,10 +50,13 @@ public static class RateLimitSetup
             ? "sub:" + sub
             : "ip:" + http.Connection.RemoteIpAddress;
 
-    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
+    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct) =>
+        await RejectAsync(context.HttpContext, context.Lease);
+
+    /// <summary>429 problem+json with Retry-After: the time the refused lease says a token comes back.</summary>
+    public static async Task RejectAsync(HttpContext http, RateLimitLease lease)
     {
-        var http = context.HttpContext;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

@@ -12,7 +12,10 @@ namespace Checkup.Functions.Hosting;
 /// </summary>
 public static class RequestCharsets
 {
-    public static IApplicationBuilder UseRequestCharsets(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseRequestCharsets(this IApplicationBuilder app) => app.Use((context, next) => CheckAsync(context, () => next(context)));
+
+    /// <summary>Unquotes a quoted JSON charset and runs <paramref name="next"/>, or answers 415 for one JSON is never sent in.</summary>
+    public static async Task CheckAsync(HttpContext context, Func<Task> next)
     {
         if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) && IsJson(type) && type.Charset.HasValue)
         {
@@ -30,8 +33,8 @@ public static class RequestCharsets
             }
         }
 
-        await next(context);
-    });
+        await next();
+    }
 
     private static bool IsJson(MediaTypeHeaderValue type) =>
         type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||

@@ -14,18 +14,7 @@ public static class ProblemJson
 {
     public static TBuilder WithProblemJson<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var result = await next(context);
-            var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is IValueHttpResult { Value: ProblemDetails problem } and IStatusCodeHttpResult { StatusCode: { } status } and not ProblemHttpResult and not ValidationProblem)
-            {
-                problem.Status ??= status;
-                return TypedResults.Problem(problem);
-            }
-
-            return result;
-        });
+        builder.AddEndpointFilter(async (context, next) => AsProblemJson(await next(context)));
         builder.Finally(endpoint =>
         {
             // Declared ProblemDetails responses are problem+json on the wire.
@@ -39,5 +28,18 @@ public static class ProblemJson
             }
         });
         return builder;
+    }
+
+    /// <summary>A result whose value is a ProblemDetails, as problem+json; any other result as it is.</summary>
+    public static object? AsProblemJson(object? result)
+    {
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        if (inner is IValueHttpResult { Value: ProblemDetails problem } and IStatusCodeHttpResult { StatusCode: { } status } and not ProblemHttpResult and not ValidationProblem)
+        {
+            problem.Status ??= status;
+            return TypedResults.Problem(problem);
+        }
+
+        return result;
     }
 }

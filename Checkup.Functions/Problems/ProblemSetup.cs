@@ -43,18 +43,21 @@ public static class ProblemSetup
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e switch
-            {
-                BadHttpRequestException bad => bad.StatusCode,
-                _ when DatabaseUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
-                _ => StatusCodes.Status500InternalServerError,
-            },
+            StatusCodeSelector = StatusFor,
             // A bad request is the client's mistake, not the server's: no error log, no exception telemetry for it.
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
         return app;
     }
+
+    /// <summary>The status an exception that escaped a function answers: the client's mistake, the database away, or ours.</summary>
+    public static int StatusFor(Exception e) => e switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        _ when DatabaseUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     /// <summary>
     /// PostgreSQL cannot be reached or shed the work (connection refused or lost, timeout, server shutting down, too many
@@ -66,7 +69,7 @@ public static class ProblemSetup
     /// The binder's words for an empty body name .NET parameters ("Implicit body inferred for parameter 'form' but no body
     /// was provided"); the framework gives no other sign of this case.
     /// </summary>
-    private static bool MissingBody(BadHttpRequestException e) =>
+    private static bool MissingBody(BadHttpRequestException e) => e is Worker.MissingBodyException ||
         e.InnerException is null && e.StatusCode == StatusCodes.Status400BadRequest &&
         e.Message.Contains("no body was provided", StringComparison.Ordinal);
 

@@ -17,7 +17,7 @@ public static class TelemetrySetup
 {
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
-    public static WebApplicationBuilder AddCheckupTelemetry(this WebApplicationBuilder builder)
+    public static TBuilder AddCheckupTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration[ConnectionStringSetting];
         if (string.IsNullOrWhiteSpace(connectionString))

@@ -1,0 +1,27 @@
+using Checkup.Core.Health;
+using Checkup.Functions.Auth;
+using Checkup.Functions.Health;
+using Checkup.Functions.Worker;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Checkup.Functions.Functions;
+
+/// <summary>Health for load balancers and people, and the CORS preflights every route answers.</summary>
+public sealed class HealthFunctions(HealthProbe probe, IOptions<AuthOptions> auth, ILoggerFactory loggers)
+{
+    [Function(StartupGateMiddleware.HealthFunctionName)]
+    [Anonymous]
+    public async Task<IResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken ct) =>
+        await HealthApi.GetHealth(probe, request.HttpContext.User, auth, loggers, ct);
+
+    /// <summary>
+    /// A browser asks before a cross-origin write; <see cref="CorsMiddleware"/> answers for the allowed origins. Any
+    /// other OPTIONS request gets 204 with no CORS headers, which a browser reads as "not allowed".
+    /// </summary>
+    [Function("Preflight")]
+    [Anonymous]
+    public IResult Preflight([HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "{*path}")] HttpRequest request) =>
+        TypedResults.NoContent();
+}

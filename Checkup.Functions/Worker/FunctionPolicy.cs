@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Checkup.Functions.Worker;
+
+/// <summary>Anyone may call the function; a valid token still signs the caller in (health shows errors to admins).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AnonymousAttribute : Attribute;
+
+/// <summary>Only a token with the admin role (<c>Auth__AdminRole</c>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AdminOnlyAttribute : Attribute;
+
+/// <summary>A write: counted against the caller's <c>RateLimits__WritesPerMinute</c> (429 with Retry-After past it).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class WriteLimitedAttribute : Attribute;
+
+/// <summary>The request body's limit in bytes: 413 before anything is read when Content-Length is over it.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class BodyLimitAttribute(long bytes) : Attribute
+{
+    public long Bytes => bytes;
+}
+
+public enum Access
+{
+    /// <summary>Secure by default: a function without an attribute needs a signed-in person with a subject.</summary>
+    User,
+    Anonymous,
+    Admin,
+}
+
+/// <summary>What the HTTP middleware enforces for one function, read once from its method's attributes.</summary>
+public sealed record FunctionPolicy(Access Access, bool WriteLimited, long? BodyLimit)
+{
+    private static readonly ConcurrentDictionary<string, FunctionPolicy> ByFunctionId = new();
+
+    public static FunctionPolicy For(FunctionContext context) =>
+        ByFunctionId.GetOrAdd(context.FunctionId, static (_, definition) => Read(definition), context.FunctionDefinition);
+
+    /// <summary>The method behind <see cref="FunctionDefinition.EntryPoint"/> ("Namespace.Type.Method"), in this assembly.</summary>
+    public static MethodInfo Method(FunctionDefinition definition)
+    {
+        var split = definition.EntryPoint.LastIndexOf('.');
+        var type = typeof(FunctionPolicy).Assembly.GetType(definition.EntryPoint[..split], throwOnError: true)!;
+        return type.GetMethod(definition.EntryPoint[(split + 1)..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+               ?? throw new InvalidOperationException($"Function {definition.Name}: no method {definition.EntryPoint}.");
+    }
+
+    public static FunctionPolicy Read(MethodInfo method)
+    {
+        var access = method.IsDefined(typeof(AnonymousAttribute)) ? Access.Anonymous
+            : method.IsDefined(typeof(AdminOnlyAttribute)) ? Access.Admin
+            : Access.User;
+        return new FunctionPolicy(access, method.IsDefined(typeof(WriteLimitedAttribute)), method.GetCustomAttribute<BodyLimitAttribute>()?.Bytes);
+    }
+
+    private static FunctionPolicy Read(FunctionDefinition definition) => Read(Method(definition));
+}
