@@ -1,12 +1,9 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FunctionsHost.Configuration;
 using FunctionsHost.Invocations;
 using FunctionsHost.Workers;
-using Google.Protobuf;
-using Microsoft.Azure.WebJobs.Script.Grpc.Messages;
 
 namespace FunctionsHost.Queues;
 
@@ -108,7 +105,7 @@ internal sealed class QueueListener
         var renewal = RenewAsync(message, receipt, renewing.Token);
         try
         {
-            var request = Request(message);
+            var request = QueueInvocation.Request(_function, message);
             var outcome = await _invoker.InvokeAsync(worker, _function, request,
                 $"New queue message detected on '{QueueName}'.", CancellationToken.None);
             await renewing.CancelAsync();
@@ -168,64 +165,6 @@ internal sealed class QueueListener
         catch (RequestFailedException exception)
         {
             _logger.LogWarning("Renewing message {Id} on '{Queue}' failed: {Message}", message.MessageId, QueueName, exception.Message);
-        }
-    }
-
-    private InvocationRequest Request(QueueMessage message)
-    {
-        var text = SafeText(message);
-        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = _function.Id };
-        TypedData data;
-        if (string.Equals(_function.BindingProperty("supportsDeferredBinding"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            data = new TypedData
-            {
-                ModelBindingData = new ModelBindingData
-                {
-                    Version = "1.0",
-                    Source = "AzureStorageQueues",
-                    ContentType = "application/json",
-                    Content = ByteString.CopyFromUtf8(JsonSerializer.Serialize(new
-                    {
-                        MessageId = message.MessageId,
-                        PopReceipt = message.PopReceipt,
-                        MessageText = text,
-                        DequeueCount = message.DequeueCount,
-                        NextVisibleOn = message.NextVisibleOn,
-                        InsertedOn = message.InsertedOn,
-                        ExpiresOn = message.ExpiresOn,
-                    })),
-                },
-            };
-        }
-        else if (string.Equals(_function.String("dataType"), "binary", StringComparison.OrdinalIgnoreCase))
-        {
-            data = new TypedData { Bytes = ByteString.CopyFrom(message.Body.ToMemory().Span) };
-        }
-        else
-        {
-            data = new TypedData { String = text };
-        }
-        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = data });
-        request.TriggerMetadata["QueueTrigger"] = new TypedData { String = text };
-        request.TriggerMetadata["Id"] = new TypedData { String = message.MessageId };
-        request.TriggerMetadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
-        request.TriggerMetadata["DequeueCount"] = new TypedData { Json = message.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        request.TriggerMetadata["InsertionTime"] = new TypedData { Json = JsonSerializer.Serialize(message.InsertedOn) };
-        request.TriggerMetadata["ExpirationTime"] = new TypedData { Json = JsonSerializer.Serialize(message.ExpiresOn) };
-        request.TriggerMetadata["NextVisibleTime"] = new TypedData { Json = JsonSerializer.Serialize(message.NextVisibleOn) };
-        return request;
-    }
-
-    private static string SafeText(QueueMessage message)
-    {
-        try
-        {
-            return message.Body.ToString();
-        }
-        catch (ArgumentException)
-        {
-            return Convert.ToBase64String(message.Body.ToArray());
         }
     }
 
