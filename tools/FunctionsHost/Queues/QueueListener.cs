@@ -142,6 +142,23 @@ internal sealed class QueueListener
     }
 
     /// <summary>
+    /// One run now with the input as the message, for the admin API (POST /admin/functions/{name}), as the Azure
+    /// host binds a string to a queue trigger: a message with no id or pop receipt, dequeue count 0. Nothing is
+    /// read from or written to the queue, so a failure is not retried and goes to no poison queue. No input (a
+    /// body without "input") cannot be bound, as in the Azure host: the invocation fails before the worker.
+    /// </summary>
+    public async Task<InvocationOutcome> InvokeOnDemandAsync(string? input, string reason, CancellationToken stoppingToken)
+    {
+        if (input is null)
+        {
+            return _invoker.FailBinding(_function, reason, "Unable to convert trigger to IStorageQueueMessage.");
+        }
+        var worker = await _supervisor.WaitReadyAsync(stoppingToken);
+        var message = QueuesModelFactory.QueueMessage(messageId: null, popReceipt: null, messageText: input, dequeueCount: 0);
+        return await _invoker.InvokeAsync(worker, _function, QueueInvocation.Request(_function, message), reason, CancellationToken.None);
+    }
+
+    /// <summary>
     /// Keeps the message invisible while the invocation runs: a new lease when half of the time left is gone,
     /// counted from the storage's own NextVisibleOn, so a slow receive or a busy machine does not eat the margin.
     /// </summary>
