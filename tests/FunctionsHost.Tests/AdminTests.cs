@@ -147,6 +147,17 @@ public sealed partial class AdminTests(AdminHostFixture fixture) : IClassFixture
         Assert.Equal(before + 1, Lines(ExecutingOnDemand("QueueBinary")).Count);
     }
 
+    [Fact]
+    public async Task Input_that_is_not_UTF_8_is_400()
+    {
+        using var content = new ByteArrayContent([.. "{\"input\": \""u8, 0xFF, 0xFE, .. "\"}"u8]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await Host.Client.PostAsync("admin/functions/QueueBinary", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     private Task<HttpResponseMessage> InvokeAsync(string name, string json) =>
         Host.Client.PostAsync($"admin/functions/{name}", new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -101,8 +101,8 @@ internal static class AdminApi
                 var value = property.Value;
                 switch (value.ValueKind)
                 {
-                    case JsonValueKind.String:
-                        body = new InvocationBody(value.GetString());
+                    case JsonValueKind.String when TryGetString(value, out var text):
+                        body = new InvocationBody(text);
                         break;
                     case JsonValueKind.Number:
                         body = new InvocationBody(value.GetRawText());
@@ -118,6 +118,21 @@ internal static class AdminApi
                 }
             }
             return body;
+        }
+    }
+
+    /// <summary>False for a string that is not valid UTF-8, which the reader lets through until it is decoded.</summary>
+    private static bool TryGetString(JsonElement value, out string? text)
+    {
+        try
+        {
+            text = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
         }
     }
 
