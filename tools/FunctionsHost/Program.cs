@@ -1,5 +1,6 @@
 using System.Net;
 using FunctionsHost;
+using FunctionsHost.Admin;
 using FunctionsHost.Configuration;
 using FunctionsHost.Http;
 using FunctionsHost.Invocations;
@@ -65,6 +66,7 @@ builder.Services.AddSingleton<WorkerChannels>();
 builder.Services.AddSingleton<Invoker>();
 builder.Services.AddSingleton<HttpForwarding>();
 builder.Services.AddSingleton<FunctionEndpoints>();
+builder.Services.AddSingleton<OnDemandInvocations>();
 // The trigger listeners stop before the worker is terminated (see Shutdown).
 builder.Services.AddSingleton<WorkerSupervisor>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WorkerSupervisor>());
@@ -93,6 +95,7 @@ app.UseRouting();
 app.MapGrpcService<FunctionRpcService>();
 app.MapGet("/admin/host/status", (WorkerSupervisor supervisor) =>
     Results.Json(new { state = supervisor.IsReady ? "Running" : "Initialized", version = WorkerSupervisor.HostVersion }));
+app.MapAdminFunctions();
 ((IEndpointRouteBuilder)app).DataSources.Add(endpoints);
 
 try

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using FunctionsHost.Admin;
 using FunctionsHost.Configuration;
 using FunctionsHost.Http;
 using FunctionsHost.Invocations;
@@ -9,8 +10,9 @@ using FunctionsHost.Workers;
 namespace FunctionsHost;
 
 /// <summary>
-/// Once the worker has indexed its functions: publishes the HTTP routes, prints the function list as func start
-/// does, and runs a listener per queue and timer trigger until the host stops (before the worker is terminated).
+/// Once the worker has indexed its functions: publishes the HTTP routes and the functions the admin API can
+/// invoke, prints the function list as func start does, and runs a listener per queue and timer trigger until the
+/// host stops (before the worker is terminated), then lets the admin API's invocations finish.
 /// </summary>
 internal sealed class TriggerListeners(
     ScriptHost host,
@@ -19,6 +21,7 @@ internal sealed class TriggerListeners(
     FunctionEndpoints endpoints,
     ServerPorts ports,
     Shutdown shutdown,
+    OnDemandInvocations invocations,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("Host.Startup");
@@ -50,12 +53,27 @@ internal sealed class TriggerListeners(
         endpoints.Publish(functions);
 
         var lines = new List<string> { "", "Functions:", "" };
+        var disabled = new List<string>();
         var runs = new List<Task>();
+        var onDemand = new Dictionary<string, OnDemandInvocation>(StringComparer.OrdinalIgnoreCase);
         foreach (var function in functions)
         {
             try
             {
-                lines.Add($"\t{function.Name}: {Describe(function, runs, stoppingToken)}");
+                var trigger = Prepare(function);
+                // A function in error is not invocable (the Azure host leaves it out of its functions); a disabled
+                // one is, but nothing triggers it.
+                onDemand[function.Name] = trigger.OnDemand;
+                if (host.Settings.IsFunctionDisabled(function.Name))
+                {
+                    disabled.Add($"Function {function.Name} is disabled.");
+                    continue;
+                }
+                lines.Add($"\t{function.Name}: {trigger.Description}");
+                if (trigger.Listen is { } listen)
+                {
+                    runs.Add(Guard(function, listen(stoppingToken)));
+                }
             }
             catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException)
             {
@@ -65,31 +83,46 @@ internal sealed class TriggerListeners(
             }
             lines.Add("");
         }
+        lines.AddRange(disabled); // as func start, after the list
+        invocations.Publish(onDemand);
         Console.Out.WriteLine(string.Join(Environment.NewLine, lines));
         Console.Out.Flush();
         await Task.WhenAll(runs);
+        await invocations.DrainAsync();
     }
 
-    private string Describe(FunctionDescriptor function, List<Task> runs, CancellationToken stoppingToken)
+    /// <summary>What a function's trigger is: its line in the list, its listener (if this host runs one) and its admin-API invocation.</summary>
+    private sealed record Trigger(string Description, Func<CancellationToken, Task>? Listen, OnDemandInvocation OnDemand);
+
+    private Trigger Prepare(FunctionDescriptor function)
     {
         switch (function.TriggerType.ToLowerInvariant())
         {
             case "httptrigger":
                 var methods = FunctionEndpoints.MethodsOf(function);
                 var url = new Uri(ports.Public!, FunctionEndpoints.RouteOf(host, function));
-                return $"[{(methods.Count == 0 ? "GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS" : string.Join(',', methods))}] {Uri.UnescapeDataString(url.ToString())}";
+                // The Azure host binds an admin call's input to an HTTP trigger, which needs a request: the
+                // invocation fails in binding (HttpTriggerAttributeBindingProvider), after the call got its 202.
+                return new Trigger(
+                    $"[{(methods.Count == 0 ? "GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS" : string.Join(',', methods))}] {Uri.UnescapeDataString(url.ToString())}",
+                    null,
+                    (_, reason, _) => Task.FromResult(invoker.FailBinding(function, reason, "An HttpRequest is required")));
             case "queuetrigger":
                 var queue = new QueueListener(function, host, supervisor, invoker, loggerFactory.CreateLogger($"Host.Queue.{function.Name}"));
-                runs.Add(Guard(function, queue.RunAsync(stoppingToken)));
-                return $"queueTrigger (queue '{queue.QueueName}')";
+                return new Trigger($"queueTrigger (queue '{queue.QueueName}')", queue.RunAsync, queue.InvokeOnDemandAsync);
             case "timertrigger":
                 var container = new BlobContainerClient(host.StorageConnection(null), "azure-webjobs-hosts");
                 var timer = new TimerListener(function, host, supervisor, invoker, container, loggerFactory.CreateLogger($"Host.Timer.{function.Name}"));
-                runs.Add(Guard(function, timer.RunAsync(stoppingToken)));
-                return $"timerTrigger (schedule '{timer.Schedule}', next {timer.Schedule.GetNextOccurrence(DateTime.Now):O}{(timer.UseMonitor ? ", monitored" : "")})";
+                return new Trigger(
+                    $"timerTrigger (schedule '{timer.Schedule}', next {timer.Schedule.GetNextOccurrence(DateTime.Now):O}{(timer.UseMonitor ? ", monitored" : "")})",
+                    timer.RunAsync,
+                    (_, reason, stoppingToken) => timer.InvokeOnDemandAsync(reason, stoppingToken));
             default:
                 _logger.LogWarning("Function '{Name}' has a {Type}, which this host does not run (see tools/FunctionsHost/README.md).", function.Name, function.TriggerType);
-                return $"{function.TriggerType} (not run by this host)";
+                return new Trigger(
+                    $"{function.TriggerType} (not run by this host)",
+                    null,
+                    (_, reason, _) => Task.FromResult(invoker.FailBinding(function, reason, $"this host does not run {function.TriggerType} functions")));
         }
     }
 

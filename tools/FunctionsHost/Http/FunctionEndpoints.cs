@@ -36,7 +36,10 @@ internal sealed class FunctionEndpoints(ScriptHost host, HttpForwarding forwardi
     {
         var endpoints = new List<Endpoint>();
         var order = 0;
-        foreach (var function in functions.Where(f => f.TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase)))
+        // A disabled function is loaded (the admin API can invoke it) but not routed: 404, as the Azure host answers
+        // a caller without the admin key.
+        foreach (var function in functions.Where(f => f.TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase)
+            && !host.Settings.IsFunctionDisabled(f.Name)))
         {
             RoutePattern pattern;
             try

@@ -36,6 +36,21 @@ internal sealed class Invoker(ScriptHost host, ILoggerFactory loggerFactory)
         return outcome;
     }
 
+    /// <summary>
+    /// An invocation that fails before it reaches the worker because its trigger cannot bind the value given (the
+    /// Azure host's "Exception binding parameter"): logged as a failed invocation, nothing sent.
+    /// </summary>
+    public InvocationOutcome FailBinding(FunctionDescriptor function, string reason, string error)
+    {
+        var logger = loggerFactory.CreateLogger($"Function.{function.Name}");
+        var invocationId = Guid.NewGuid().ToString();
+        logger.LogInformation("Executing 'Functions.{Name}' (Reason='{Reason}', Id={InvocationId})", function.Name, reason, invocationId);
+        var outcome = new InvocationOutcome(false, $"Exception binding parameter '{function.TriggerName}': {error}");
+        logger.LogError("Executed 'Functions.{Name}' (Failed, Id={InvocationId}, Duration={Duration}ms){NewLine}{Error}",
+            function.Name, invocationId, 0, Environment.NewLine, outcome.Error);
+        return outcome;
+    }
+
     private async Task<InvocationOutcome> RunAsync(WorkerChannel channel, FunctionDescriptor function, InvocationRequest request, CancellationToken cancellationToken)
     {
         request.FunctionId = function.Id;

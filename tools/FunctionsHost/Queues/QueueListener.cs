@@ -1,12 +1,9 @@
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FunctionsHost.Configuration;
 using FunctionsHost.Invocations;
 using FunctionsHost.Workers;
-using Google.Protobuf;
-using Microsoft.Azure.WebJobs.Script.Grpc.Messages;
 
 namespace FunctionsHost.Queues;
 
@@ -108,7 +105,7 @@ internal sealed class QueueListener
         var renewal = RenewAsync(message, receipt, renewing.Token);
         try
         {
-            var request = Request(message);
+            var request = QueueInvocation.Request(_function, message);
             var outcome = await _invoker.InvokeAsync(worker, _function, request,
                 $"New queue message detected on '{QueueName}'.", CancellationToken.None);
             await renewing.CancelAsync();
@@ -145,6 +142,23 @@ internal sealed class QueueListener
     }
 
     /// <summary>
+    /// One run now with the input as the message, for the admin API (POST /admin/functions/{name}), as the Azure
+    /// host binds a string to a queue trigger: a message with no id or pop receipt, dequeue count 0. Nothing is
+    /// read from or written to the queue, so a failure is not retried and goes to no poison queue. No input (a
+    /// body without "input") cannot be bound, as in the Azure host: the invocation fails before the worker.
+    /// </summary>
+    public async Task<InvocationOutcome> InvokeOnDemandAsync(string? input, string reason, CancellationToken stoppingToken)
+    {
+        if (input is null)
+        {
+            return _invoker.FailBinding(_function, reason, "Unable to convert trigger to IStorageQueueMessage.");
+        }
+        var worker = await _supervisor.WaitReadyAsync(stoppingToken);
+        var message = QueuesModelFactory.QueueMessage(messageId: null, popReceipt: null, messageText: input, dequeueCount: 0);
+        return await _invoker.InvokeAsync(worker, _function, QueueInvocation.Request(_function, message), reason, CancellationToken.None);
+    }
+
+    /// <summary>
     /// Keeps the message invisible while the invocation runs: a new lease when half of the time left is gone,
     /// counted from the storage's own NextVisibleOn, so a slow receive or a busy machine does not eat the margin.
     /// </summary>
@@ -168,64 +182,6 @@ internal sealed class QueueListener
         catch (RequestFailedException exception)
         {
             _logger.LogWarning("Renewing message {Id} on '{Queue}' failed: {Message}", message.MessageId, QueueName, exception.Message);
-        }
-    }
-
-    private InvocationRequest Request(QueueMessage message)
-    {
-        var text = SafeText(message);
-        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = _function.Id };
-        TypedData data;
-        if (string.Equals(_function.BindingProperty("supportsDeferredBinding"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            data = new TypedData
-            {
-                ModelBindingData = new ModelBindingData
-                {
-                    Version = "1.0",
-                    Source = "AzureStorageQueues",
-                    ContentType = "application/json",
-                    Content = ByteString.CopyFromUtf8(JsonSerializer.Serialize(new
-                    {
-                        MessageId = message.MessageId,
-                        PopReceipt = message.PopReceipt,
-                        MessageText = text,
-                        DequeueCount = message.DequeueCount,
-                        NextVisibleOn = message.NextVisibleOn,
-                        InsertedOn = message.InsertedOn,
-                        ExpiresOn = message.ExpiresOn,
-                    })),
-                },
-            };
-        }
-        else if (string.Equals(_function.String("dataType"), "binary", StringComparison.OrdinalIgnoreCase))
-        {
-            data = new TypedData { Bytes = ByteString.CopyFrom(message.Body.ToMemory().Span) };
-        }
-        else
-        {
-            data = new TypedData { String = text };
-        }
-        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = data });
-        request.TriggerMetadata["QueueTrigger"] = new TypedData { String = text };
-        request.TriggerMetadata["Id"] = new TypedData { String = message.MessageId };
-        request.TriggerMetadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
-        request.TriggerMetadata["DequeueCount"] = new TypedData { Json = message.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        request.TriggerMetadata["InsertionTime"] = new TypedData { Json = JsonSerializer.Serialize(message.InsertedOn) };
-        request.TriggerMetadata["ExpirationTime"] = new TypedData { Json = JsonSerializer.Serialize(message.ExpiresOn) };
-        request.TriggerMetadata["NextVisibleTime"] = new TypedData { Json = JsonSerializer.Serialize(message.NextVisibleOn) };
-        return request;
-    }
-
-    private static string SafeText(QueueMessage message)
-    {
-        try
-        {
-            return message.Body.ToString();
-        }
-        catch (ArgumentException)
-        {
-            return Convert.ToBase64String(message.Body.ToArray());
         }
     }
 

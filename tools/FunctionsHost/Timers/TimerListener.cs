@@ -185,17 +185,34 @@ internal sealed class TimerListener
         }
     }
 
+    /// <summary>
+    /// One run now, for the admin API (POST /admin/functions/{name}), as the Azure host's TimerTriggerBinding binds
+    /// a call that brings no TimerInfo: the stored schedule status (with useMonitor), IsPastDue false. It needs no
+    /// lock and leaves the schedule status as it is: only the listener's own runs move it.
+    /// </summary>
+    public async Task<InvocationOutcome> InvokeOnDemandAsync(string reason, CancellationToken stoppingToken)
+    {
+        ScheduleStatus? status = null;
+        if (_monitor is not null)
+        {
+            try
+            {
+                status = await _monitor.GetStatusAsync(_timerName, stoppingToken);
+            }
+            catch (RequestFailedException exception)
+            {
+                // As the Azure host's GetSafeStatusAsync: the run goes ahead without a status.
+                _logger.LogWarning("Reading the schedule status of timer '{Name}' failed: {Message}", _function.Name, exception.Message);
+            }
+        }
+        var worker = await _supervisor.WaitReadyAsync(stoppingToken);
+        return await _invoker.InvokeAsync(worker, _function, Request(status, isPastDue: false), reason, CancellationToken.None);
+    }
+
     private async Task InvokeAsync(DateTime occurrence, bool isPastDue, CancellationToken token)
     {
         var worker = await _supervisor.WaitReadyAsync(token);
-        var timerInfo = JsonSerializer.Serialize(new
-        {
-            Schedule = new { AdjustForDST = true },
-            ScheduleStatus = _status,
-            IsPastDue = isPastDue,
-        });
-        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = _function.Id };
-        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = new TypedData { Json = timerInfo } });
+        var request = Request(_status, isPastDue);
         _lastRun = DateTime.Now;
         await _invoker.InvokeAsync(worker, _function, request, $"Timer fired at {DateTime.Now:O}", CancellationToken.None);
         if (_monitor is not null)
@@ -204,5 +221,20 @@ internal sealed class TimerListener
             _status = new ScheduleStatus(occurrence, Schedule.GetNextOccurrence(now), now);
             await _monitor.UpdateStatusAsync(_timerName, _status, CancellationToken.None);
         }
+    }
+
+    /// <summary>The TimerInfo the worker binds, as the Azure host serializes it, and the TimerTrigger binding data (the time of the run).</summary>
+    private InvocationRequest Request(ScheduleStatus? status, bool isPastDue)
+    {
+        var timerInfo = JsonSerializer.Serialize(new
+        {
+            Schedule = new { AdjustForDST = true },
+            ScheduleStatus = status,
+            IsPastDue = isPastDue,
+        });
+        var request = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = _function.Id };
+        request.InputData.Add(new ParameterBinding { Name = _function.TriggerName, Data = new TypedData { Json = timerInfo } });
+        request.TriggerMetadata["TimerTrigger"] = new TypedData { String = DateTime.Now.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return request;
     }
 }

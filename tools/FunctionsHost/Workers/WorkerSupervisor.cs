@@ -167,8 +167,10 @@ internal sealed class WorkerSupervisor(
             throw new InvalidOperationException("the worker asks for host indexing (workerIndexing off), which this host does not do");
         }
 
+        // Disabled functions are loaded too, last, as the Azure host does: the admin API can still invoke them
+        // (GrpcWorkerChannel.SendFunctionLoadRequests). Only their listeners and routes are left out.
         var functions = response.FunctionMetadataResults
-            .Where(metadata => !host.Settings.IsFunctionDisabled(metadata.Name))
+            .OrderBy(metadata => host.Settings.IsFunctionDisabled(metadata.Name))
             .Select(metadata =>
             {
                 metadata.Directory = host.ScriptRoot;
