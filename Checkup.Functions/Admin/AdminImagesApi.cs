@@ -13,22 +13,6 @@ namespace Checkup.Functions.Admin;
 
 public static class AdminImagesApi
 {
-    public static IEndpointRouteBuilder MapAdminImages(this IEndpointRouteBuilder api)
-    {
-        var images = api.MapGroup("/admin/images").RequireAuthorization(AuthSetup.AdminPolicy).WithTags("Admin");
-        images.MapGet("", List)
-            .WithName("AdminImages")
-            .WithSummary("Images that need attention (failed and not given up, or stuck), oldest first, with error, attempts, " +
-                         "next attempt and log; ?status= lists every image in those statuses instead. Keyset pages.");
-        images.MapPost("/{id:guid}/retry", Retry)
-            .WithName("AdminImageRetry")
-            .WithSummary("Queue a failed (or stalled) image for Cloudinary again, with a fresh round of attempts.");
-        images.MapPost("/{id:guid}/give-up", GiveUp)
-            .WithName("AdminImageGiveUp")
-            .WithSummary("Stop retrying a failed image (it stays failed, leaves the default listing); repeating it changes nothing. A retry takes it back.");
-        return api;
-    }
-
     private static readonly string[] Statuses =
     [
         ImageStatus.Uploaded, ImageStatus.SavedLocally, ImageStatus.SavedInCloudinary,

@@ -12,20 +12,6 @@ public static class AdminSubmissionsApi
 {
     private static readonly string[] Statuses = [Submission.Draft, Submission.Submitted];
 
-    public static IEndpointRouteBuilder MapAdminSubmissions(this IEndpointRouteBuilder api)
-    {
-        var admin = api.MapGroup("/admin").RequireAuthorization(AuthSetup.AdminPolicy).WithTags("Admin");
-        admin.MapGet("/submissions", List)
-            .WithName("AdminSubmissions")
-            .WithSummary("Submissions with their projects and images, oldest first, filtered by status and created/submitted time; " +
-                         "keyset pages (pass nextCursor back as cursor; rows added meanwhile never repeat or shift a page).");
-        admin.MapGet("/submissions.csv", Csv)
-            .WithName("AdminSubmissionsCsv")
-            .WithSummary("The same submissions as a CSV download (UTF-8 with BOM, RFC 4180, one row per submission, projects as columns), streamed.")
-            .Produces<string>(StatusCodes.Status200OK, "text/csv");
-        return api;
-    }
-
     /// <summary>Filters shared by the listing and the export; times are ISO 8601 (UTC unless an offset is given), ranges [from, to).</summary>
     /// <summary>The filter's query parameters. Init properties rather than a positional record: the build-time
     /// request delegate generator cannot bind [AsParameters] through a constructor of nullable reference types.</summary>

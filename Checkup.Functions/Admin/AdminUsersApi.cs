@@ -9,22 +9,6 @@ namespace Checkup.Functions.Admin;
 
 public static class AdminUsersApi
 {
-    public static IEndpointRouteBuilder MapAdminUsers(this IEndpointRouteBuilder api)
-    {
-        // The person is a query parameter, decoded exactly once. The earlier path form (/admin/users/{sub}) is gone: the
-        // server decodes a path but for %2F, so a 'sub' holding "%2F" and one holding "/" could not be told apart.
-        api.MapDelete("/admin/users", Erase)
-            .RequireAuthorization(AuthSetup.AdminPolicy)
-            .WithTags("Admin")
-            .WithName("AdminUser")
-            .WithSummary("Erase a person's data (submission, images, staged blobs, Cloudinary assets with CDN invalidation) and answer a receipt. " +
-                         "The person is ?sub= (the token's 'sub', URL-encoded once). Repeating it is harmless; a 503 (Cloudinary or storage " +
-                         "failed midway) is finished by repeating it.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        return api;
-    }
-
     public static async Task<Results<Ok<ErasureReceipt>, BadRequest<ProblemDetails>, ProblemHttpResult>> Erase(
         [System.ComponentModel.Description("the person's id: the 'sub' of their tokens, URL-encoded once")] string? sub,
         HttpRequest request, UserErasure erasure, HttpResponse response, CancellationToken ct)

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Checkup.Functions.Functions;
 
-/// <summary>Health for load balancers and people, and the CORS preflights every route answers.</summary>
+/// <summary>Health for load balancers and people.</summary>
 public sealed class HealthFunctions(HealthProbe probe, IOptions<AuthOptions> auth, ILoggerFactory loggers)
 {
     [Function(StartupGateMiddleware.HealthFunctionName)]
@@ -15,13 +15,4 @@ public sealed class HealthFunctions(HealthProbe probe, IOptions<AuthOptions> aut
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken ct) =>
         await HealthApi.GetHealth(probe, request.HttpContext.User, auth, loggers, ct);
-
-    /// <summary>
-    /// A browser asks before a cross-origin write; <see cref="CorsMiddleware"/> answers for the allowed origins. Any
-    /// other OPTIONS request gets 204 with no CORS headers, which a browser reads as "not allowed".
-    /// </summary>
-    [Function("Preflight")]
-    [Anonymous]
-    public IResult Preflight([HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "{*path}")] HttpRequest request) =>
-        TypedResults.NoContent();
 }

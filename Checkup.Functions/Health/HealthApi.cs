@@ -8,17 +8,6 @@ namespace Checkup.Functions.Health;
 
 public static class HealthApi
 {
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder api)
-    {
-        api.MapGet("/health", GetHealth)
-            .AllowAnonymous()
-            .WithTags("Health")
-            .WithName("Health")
-            .WithSummary("Liveness and readiness of the database and storage (200 healthy, 503 otherwise). " +
-                         "Why a dependency is unhealthy is logged, and shown only to an admin's token.");
-        return api;
-    }
-
     public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealth(
         HealthProbe probe, ClaimsPrincipal user, IOptions<AuthOptions> auth, ILoggerFactory loggers, CancellationToken ct)
     {

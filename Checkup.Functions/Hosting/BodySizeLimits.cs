@@ -1,28 +1,16 @@
 using Checkup.Functions.Problems;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Checkup.Functions.Hosting;
 
-/// <summary>An endpoint's request body limit (routing also hands it to Kestrel's own per-request limit).</summary>
-public sealed record BodySizeLimit(long Bytes) : IRequestSizeLimitMetadata
-{
-    long? IRequestSizeLimitMetadata.MaxRequestBodySize => Bytes;
-}
+/// <summary>A function's request body limit.</summary>
+public sealed record BodySizeLimit(long Bytes);
 
 /// <summary>
-/// Enforces <see cref="BodySizeLimit"/> with a 413 problem+json whatever the server: a declared Content-Length over the
-/// limit is refused before anything is read; a body without one (chunked) is counted and cut off when it passes the limit.
+/// Enforces a function's <see cref="Worker.BodyLimitAttribute"/> with a 413 problem+json: a declared Content-Length over
+/// the limit is refused before anything is read; a body without one (chunked) is counted and cut off when it passes the limit.
 /// </summary>
 public static class BodySizeLimits
 {
-    public static RouteHandlerBuilder WithBodySizeLimit(this RouteHandlerBuilder endpoint, long bytes) =>
-        endpoint.WithMetadata(new BodySizeLimit(bytes)).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-
-    public static IApplicationBuilder UseBodySizeLimits(this IApplicationBuilder app) => app.Use((context, next) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>() is { } limit
-            ? EnforceAsync(context, limit.Bytes, () => next(context))
-            : next(context));
-
     /// <summary>Runs <paramref name="next"/> with the body limited to <paramref name="bytes"/>, or answers 413 without running it.</summary>
     public static async Task EnforceAsync(HttpContext context, long bytes, Func<Task> next)
     {

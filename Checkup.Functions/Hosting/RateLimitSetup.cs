@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Checkup.Core;
 using Checkup.Functions.Problems;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Checkup.Functions.Hosting;
@@ -14,19 +13,8 @@ namespace Checkup.Functions.Hosting;
 /// </summary>
 public static class RateLimitSetup
 {
-    /// <summary>Apply with <c>.RequireRateLimiting(RateLimitSetup.WritesPolicy)</c> on any endpoint that writes.</summary>
-    public const string WritesPolicy = "writes";
-
-    public static IServiceCollection AddCheckupRateLimits(this IServiceCollection services, IConfiguration configuration)
-    {
+    public static IServiceCollection AddCheckupRateLimits(this IServiceCollection services, IConfiguration configuration) =>
         services.AddValidatedOptions<RateLimitOptions>(o => configuration.GetSection("RateLimits").Bind(o), RateLimitOptions.Problem);
-        return services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(WritesPolicy, WritesPartition);
-            limiter.OnRejected = RejectAsync;
-        });
-    }
 
     /// <summary>One token bucket per person, <c>RateLimits__WritesPerMinute</c> deep, refilled evenly over a minute.</summary>
     public static RateLimitPartition<string> WritesPartition(HttpContext http) => RateLimitPartition.GetTokenBucketLimiter(
@@ -49,9 +37,6 @@ public static class RateLimitSetup
         http.User.FindFirstValue("sub") is { Length: > 0 } sub
             ? "sub:" + sub
             : "ip:" + http.Connection.RemoteIpAddress;
-
-    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct) =>
-        await RejectAsync(context.HttpContext, context.Lease);
 
     /// <summary>429 problem+json with Retry-After: the time the refused lease says a token comes back.</summary>
     public static async Task RejectAsync(HttpContext http, RateLimitLease lease)

@@ -12,8 +12,6 @@ namespace Checkup.Functions.Hosting;
 /// </summary>
 public static class RequestCharsets
 {
-    public static IApplicationBuilder UseRequestCharsets(this IApplicationBuilder app) => app.Use((context, next) => CheckAsync(context, () => next(context)));
-
     /// <summary>Unquotes a quoted JSON charset and runs <paramref name="next"/>, or answers 415 for one JSON is never sent in.</summary>
     public static async Task CheckAsync(HttpContext context, Func<Task> next)
     {

@@ -19,30 +19,6 @@ public static class ImagesApi
 
     public static IServiceCollection AddCheckupUploads(this IServiceCollection services) => services.AddSingleton<UploadSlots>();
 
-    public static IEndpointRouteBuilder MapImages(this IEndpointRouteBuilder api)
-    {
-        var images = api.MapGroup("/images").RequireAuthorization().WithTags("Images");
-        images.MapPost("", Upload)
-            .WithName("Images")
-            .WithSummary("Upload one image (multipart field 'file'); answers 201 before it reaches Cloudinary. Idempotency-Key replays the first answer " +
-                         "for the same file (the same SHA-256 of the 'file' part) and answers 422 idempotency_key_reused for another.")
-            .Accepts<IFormFile>("multipart/form-data")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status408RequestTimeout)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireRateLimiting(RateLimitSetup.WritesPolicy)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .DisableAntiforgery();
-        images.MapGet("/{id:guid}", GetImage)
-            .WithName("ImageById")
-            .WithSummary("Status, Cloudinary URL, attempts, error, size, dimensions and log of an image (owner or admin).");
-        return api;
-    }
-
     public static async Task<Results<Created<ImageDto>, ProblemHttpResult>> Upload(
         HttpContext http, ImageUploads uploads, UploadSlots slots, IOptions<ImageOptions> options, TimeProvider clock, CancellationToken ct)
     {
@@ -93,7 +69,10 @@ public static class ImagesApi
         }
         catch (OperationCanceledException) when (pace.Verdict is { } verdict && !ct.IsCancellationRequested)
         {
-            // Kestrel will not read the rest of the body: the connection closes after this answer.
+            // The server will not read the rest of the body: the connection closes after this answer. A forwarding host
+            // may hold the answer back until the client stops sending, so the cut is logged too.
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ImagesApi))
+                .LogWarning("Upload by {Owner} cut off (408 upload_too_slow): {Verdict}", owner, verdict);
             return Problem.Status(StatusCodes.Status408RequestTimeout, "upload_too_slow", "Upload too slow", verdict + " Nothing was stored.");
         }
     }

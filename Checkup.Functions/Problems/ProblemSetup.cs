@@ -10,9 +10,6 @@ public static class ProblemSetup
     /// <summary>Every error answer is problem+json with a <c>code</c> and the trace id, including the framework's own (404, 405, 400 from binding).</summary>
     public static IServiceCollection AddCheckupProblems(this IServiceCollection services)
     {
-        // Binding failures (malformed JSON, wrong types, a missing body, the wrong content type) throw
-        // BadHttpRequestException instead of answering an empty 400, so they reach the handler below with their cause.
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
@@ -37,18 +34,6 @@ public static class ProblemSetup
 
             problem.Detail ??= DefaultDetail(problem.Status ?? context.HttpContext.Response.StatusCode);
         });
-    }
-
-    public static WebApplication UseCheckupProblems(this WebApplication app)
-    {
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = StatusFor,
-            // A bad request is the client's mistake, not the server's: no error log, no exception telemetry for it.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
-        });
-        app.UseStatusCodePages();
-        return app;
     }
 
     /// <summary>The status an exception that escaped a function answers: the client's mistake, the database away, or ours.</summary>

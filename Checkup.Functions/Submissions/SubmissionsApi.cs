@@ -14,39 +14,6 @@ public static class SubmissionsApi
     /// <summary>Three projects at full length, every character escaped (\uXXXX), still fit.</summary>
     public const long MaxBodyBytes = 128 * 1024;
 
-    public static IEndpointRouteBuilder MapSubmissions(this IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup("/submission")
-            .RequireAuthorization(AuthSetup.UserPolicy)
-            .WithTags("Submission")
-            .WithMetadata(new SendsETag())
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
-
-        group.MapGet("", GetSubmission)
-            .WithName("GetSubmission")
-            .WithSummary("The caller's submission with its ETag; 404 submission_not_found before it is started.");
-        group.MapPost("", StartSubmission)
-            .WithName("StartSubmission")
-            .WithSummary("Start the caller's draft (201); repeating it returns the existing submission (200).")
-            .Writes();
-        group.MapPut("/draft", SaveDraft)
-            .WithName("SaveDraft")
-            .WithSummary("Autosave the whole form state (incomplete is fine). If-Match: 412 with the current copy on mismatch; 409 once submitted.")
-            .Writes()
-            .WithBodySizeLimit(MaxBodyBytes)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapPost("/submit", Submit)
-            .WithName("Submit")
-            .WithSummary("Store the final form state and submit it (422 with per-field errors when incomplete); an identical repeat returns the same 200, a different one 409.")
-            .Writes()
-            .WithBodySizeLimit(MaxBodyBytes)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        return api;
-    }
-
-    private static RouteHandlerBuilder Writes(this RouteHandlerBuilder endpoint) =>
-        endpoint.RequireRateLimiting(RateLimitSetup.WritesPolicy).ProducesProblem(StatusCodes.Status429TooManyRequests);
-
     public static async Task<Results<Ok<Submission>, NotFound<ProblemDetails>>> GetSubmission(
         ClaimsPrincipal user, SubmissionStore store, HttpResponse response, CancellationToken ct)
     {

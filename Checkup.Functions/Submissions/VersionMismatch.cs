@@ -1,7 +1,5 @@
-using System.Reflection;
 using Checkup.Core.Submissions;
 using Checkup.Functions.Problems;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Checkup.Functions.Submissions;
@@ -13,7 +11,7 @@ public sealed class VersionMismatchProblem : ProblemDetails
 }
 
 /// <summary>412 problem+json <c>version_mismatch</c> carrying the current copy, with its ETag in the header.</summary>
-public sealed class VersionMismatch(Submission current) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+public sealed class VersionMismatch(Submission current) : IResult, IStatusCodeHttpResult
 {
     public Submission Current => current;
 
@@ -27,7 +25,4 @@ public sealed class VersionMismatch(Submission current) : IResult, IEndpointMeta
             new Dictionary<string, object?> { ["current"] = current });
         return TypedResults.Problem(problem).ExecuteAsync(httpContext);
     }
-
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status412PreconditionFailed, typeof(VersionMismatchProblem), ["application/problem+json"]));
 }

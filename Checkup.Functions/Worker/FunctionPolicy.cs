@@ -39,13 +39,13 @@ public sealed record FunctionPolicy(Access Access, bool WriteLimited, long? Body
     public static FunctionPolicy For(FunctionContext context) =>
         ByFunctionId.GetOrAdd(context.FunctionId, static (_, definition) => Read(definition), context.FunctionDefinition);
 
-    /// <summary>The method behind <see cref="FunctionDefinition.EntryPoint"/> ("Namespace.Type.Method"), in this assembly.</summary>
-    public static MethodInfo Method(FunctionDefinition definition)
+    /// <summary>The method behind a function's entry point ("Namespace.Type.Method"), in this assembly.</summary>
+    public static MethodInfo Method(string entryPoint)
     {
-        var split = definition.EntryPoint.LastIndexOf('.');
-        var type = typeof(FunctionPolicy).Assembly.GetType(definition.EntryPoint[..split], throwOnError: true)!;
-        return type.GetMethod(definition.EntryPoint[(split + 1)..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
-               ?? throw new InvalidOperationException($"Function {definition.Name}: no method {definition.EntryPoint}.");
+        var split = entryPoint.LastIndexOf('.');
+        var type = typeof(FunctionPolicy).Assembly.GetType(entryPoint[..split], throwOnError: true)!;
+        return type.GetMethod(entryPoint[(split + 1)..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+               ?? throw new InvalidOperationException($"No method {entryPoint}.");
     }
 
     public static FunctionPolicy Read(MethodInfo method)
@@ -56,5 +56,5 @@ public sealed record FunctionPolicy(Access Access, bool WriteLimited, long? Body
         return new FunctionPolicy(access, method.IsDefined(typeof(WriteLimitedAttribute)), method.GetCustomAttribute<BodyLimitAttribute>()?.Bytes);
     }
 
-    private static FunctionPolicy Read(FunctionDefinition definition) => Read(Method(definition));
+    private static FunctionPolicy Read(FunctionDefinition definition) => Read(Method(definition.EntryPoint));
 }

@@ -27,7 +27,7 @@ public static class Pipeline
         settings["Cloudinary__ApiBaseUrl"] = cloudinary.BaseUrl.ToString();
         settings["Triggers__MaxPollingInterval"] = "00:00:00.100"; // the clock starts with the first message, not with a poll
         await using var system = await BenchSystem.StartAsync("pipeline", settings);
-        var concurrency = int.TryParse(settings.GetValueOrDefault("Triggers__BatchSize"), out var n) ? n : new Functions.Triggers.StandaloneTriggerOptions().BatchSize;
+        var concurrency = int.TryParse(settings.GetValueOrDefault("Triggers__BatchSize"), out var n) ? n : 8; // host.json queues.batchSize
 
         var rounds = args.Int("rounds", 1);
         var results = new List<Round>();

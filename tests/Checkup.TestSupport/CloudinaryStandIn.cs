@@ -91,6 +91,9 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
     /// <summary>When set, destroy answers this status.</summary>
     public int? DestroyFailure { get; set; }
 
+    /// <summary>Awaited by every destroy request before it is answered (lets a test see how many come at once).</summary>
+    public Func<Task>? BeforeDestroy { get; set; }
+
     /// <summary>Delay before a successful upload answers (to make two invocations overlap).</summary>
     public TimeSpan UploadDelay { get; set; }
 
@@ -249,6 +252,11 @@ public sealed class CloudinaryStandIn : IAsyncDisposable
 
         public override async ValueTask<bool> BeforeDestroyAsync(HttpContext context)
         {
+            if (standIn.BeforeDestroy is { } hook)
+            {
+                await hook();
+            }
+
             if (standIn.DestroyFailure is not { } status)
             {
                 return false;

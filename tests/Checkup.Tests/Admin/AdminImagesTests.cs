@@ -105,7 +105,7 @@ public sealed class AdminImagesTests(AdminApp app) : IClassFixture<AdminApp>
         await pipeline.ExecuteAsync("update images set updated_at = now() - interval '1 day' where id = @id", new { id });
         await pipeline.RunCleanupAsync();
         Assert.Equal(0, await pipeline.QueuedCountAsync());
-        Assert.Equal(HttpStatusCode.OK, (await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(System.Text.Encoding.UTF8.GetBytes(ImagePipeline.MessageFor(id)), 1))).StatusCode);
+        Assert.True((await pipeline.ProcessAsync(ImagePipeline.MessageFor(id))).Succeeded);
         Assert.Equal(uploadsBefore, pipeline.Cloudinary.UploadRequests);
         Assert.Equal(ImageStatus.CloudinaryUploadFailure, (await pipeline.RowAsync(id)).Status);
         Assert.DoesNotContain(await admin.AllPagesAsync<AdminImageDto>("/api/admin/images?limit=200"), i => i.Id == id);

@@ -4,15 +4,12 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Checkup.Tests.Infrastructure;
 using Checkup.Tests.Submissions;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Checkup.Tests.Auth;
 
 /// <summary>
-/// Every endpoint the app serves, called as nine identities. Endpoints come from the app's EndpointDataSource, so a
+/// Every endpoint the app serves, called as nine identities. Endpoints come from the build's functions.metadata, so a
 /// new endpoint is covered the day it is added: by its row in <see cref="Expected"/> when it has one, otherwise by the
 /// general rules (a token is needed unless the endpoint opts out; /api/admin is for admins only, 403 for everyone else).
 /// </summary>
@@ -25,7 +22,6 @@ public sealed partial class AuthorizationMatrixTests(SubmissionsFactory factory,
     /// <summary>Statuses for signed-in callers (owner, another user, admin); every bad token gets 401 unless the endpoint is public.</summary>
     private static readonly Dictionary<string, (bool Public, int Owner, int AnotherUser, int Admin)> Expected = new()
     {
-        ["GET /"] = (true, 200, 200, 200),
         ["GET /api/health"] = (true, 200, 200, 200),
         ["GET /api/openapi.json"] = (true, 200, 200, 200),
         ["GET /api/submission"] = (false, 200, 200, 404),          // another user sees their own; the admin has none
@@ -208,22 +204,9 @@ public sealed partial class AuthorizationMatrixTests(SubmissionsFactory factory,
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>
-    /// The HTTP surface: the root and everything under /api. The trigger endpoints (/ProcessImage, /CleanupImages) are
-    /// the Functions host's own loopback protocol, not reachable from outside; FunctionManifestTests and their own tests cover them.
-    /// </summary>
-    private List<ServedEndpoint> Served()
-    {
-        factory.CreateClient();
-        return factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Select(e => (Endpoint: e, Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/')))
-            .Where(e => e.Pattern == "/" || e.Pattern.StartsWith("/api/", StringComparison.Ordinal))
-            .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
-                .Select(m => new ServedEndpoint(m, e.Pattern.TrimEnd('/') is { Length: > 0 } p ? p : "/", e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)))
-            .OrderBy(e => e.Key, StringComparer.Ordinal)
-            .ToList();
-    }
+    /// <summary>The HTTP surface: every HTTP function of the build (the catch-all for unknown routes aside).</summary>
+    private static List<ServedEndpoint> Served() =>
+        HttpFunctions.All().Where(f => !f.IsFallback).Select(f => new ServedEndpoint(f.Method, f.Pattern, f.AllowsAnonymous)).ToList();
 
     private static string Trim(string body) => body.Length > 300 ? body[..300] + "..." : body;
 

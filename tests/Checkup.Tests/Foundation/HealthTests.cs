@@ -74,16 +74,6 @@ public sealed class HealthTests
     }
 
     [Fact]
-    public async Task Root_answers_so_the_functions_host_sees_the_handler_ready()
-    {
-        await using var factory = new CheckupFactory();
-
-        var response = await factory.CreateClient().GetAsync("/");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    [Fact]
     public async Task Unknown_route_answers_problem_json_404()
     {
         await using var factory = new CheckupFactory();

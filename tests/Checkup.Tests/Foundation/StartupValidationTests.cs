@@ -25,24 +25,24 @@ public sealed class StartupValidationTests
     public async Task Entra_database_authentication_refuses_a_password_or_migrations_at_start(string extra, string migrateOnStart, string expected)
     {
         var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(TestEnvironment.Postgres + (extra.Length > 0 ? ";" + extra : "")).ConnectionString;
-        var error = await StartupFailure.OfAsync(new Dictionary<string, string?>
+        var output = await StartupFailure.OfAsync(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Database:Authentication"] = "Entra",
             ["Database:MigrateOnStart"] = migrateOnStart,
         });
 
-        var validation = Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(OptionsValidationException), output, StringComparison.Ordinal);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
     }
 
     [Theory]
     [MemberData(nameof(BrokenSettings))]
     public async Task Startup_refuses_a_missing_or_malformed_setting_with_a_message_naming_it(string key, string? value, string expected)
     {
-        var error = await StartupFailure.OfAsync(new Dictionary<string, string?> { [key] = value });
+        var output = await StartupFailure.OfAsync(new Dictionary<string, string?> { [key] = value });
 
-        var validation = Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(OptionsValidationException), output, StringComparison.Ordinal);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
     }
 }

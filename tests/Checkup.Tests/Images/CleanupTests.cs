@@ -22,7 +22,7 @@ public sealed class CleanupTests
         await pipeline.DeliverQueuedAsync();
         var row = await pipeline.RowAsync(id);
 
-        Assert.Contains("stalled images re-queued 1", cleanup.GetProperty("Logs")[0].GetString());
+        Assert.Contains("stalled images re-queued 1", cleanup.CleanupSummary);
         Assert.Equal(ImageStatus.SavedInCloudinary, row.Status);
         Assert.Contains(row.LogEntries(), e => e.Message.StartsWith("No progress for", StringComparison.Ordinal));
         Assert.Equal(1, pipeline.Cloudinary.AssetCount);
@@ -72,7 +72,7 @@ public sealed class CleanupTests
 
         var cleanup = await pipeline.RunCleanupAsync();
 
-        Assert.Contains("unreferenced images deleted 1", cleanup.GetProperty("Logs")[0].GetString());
+        Assert.Contains("unreferenced images deleted 1", cleanup.CleanupSummary);
         Assert.DoesNotContain(await pipeline.RowsOfAsync(owner), r => r.Id == orphan);
         Assert.False(await pipeline.StagedBlobExistsAsync(orphan));
         Assert.Null(pipeline.Cloudinary.Asset($"checkup/{orphan}"));
@@ -95,8 +95,8 @@ public sealed class CleanupTests
         pipeline.Cloudinary.DestroyFailure = null;
         var second = await pipeline.RunCleanupAsync();
 
-        Assert.Contains("kept after an error 1", first.GetProperty("Logs")[0].GetString());
-        Assert.Contains("unreferenced images deleted 1", second.GetProperty("Logs")[0].GetString());
+        Assert.Contains("kept after an error 1", first.CleanupSummary);
+        Assert.Contains("unreferenced images deleted 1", second.CleanupSummary);
         Assert.Equal(0, pipeline.Cloudinary.AssetCount);
         Assert.Null(await pipeline.Factory.Services.GetRequiredService<ImageStore>().FindAsync(id, CancellationToken.None));
     }
@@ -113,9 +113,13 @@ public sealed class CleanupTests
 
         await pipeline.DeliverQueuedAsync();
 
+        var mark = pipeline.Factory.App.Lines().Length;
         var runs = await Task.WhenAll(pipeline.RunCleanupAsync(), pipeline.RunCleanupAsync());
 
-        var deleted = runs.Sum(r => int.Parse(System.Text.RegularExpressions.Regex.Match(r.GetProperty("Logs")[0].GetString()!, @"staged copies deleted (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.All(runs, r => Assert.True(r.Succeeded));
+        var summaries = pipeline.Factory.App.Lines().Skip(mark).Select(HostedApp.Message).Where(l => l.StartsWith("Image cleanup:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, summaries.Count);
+        var deleted = summaries.Sum(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, @"staged copies deleted (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(6, deleted);
         foreach (var id in ids)
         {

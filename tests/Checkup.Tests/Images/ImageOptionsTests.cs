@@ -10,12 +10,11 @@ public sealed class ImageOptionsTests
     [InlineData("Images:MaxPixels", "-1", "Images__MaxPixels")]
     [InlineData("Images:MaxAttempts", "0", "Images__MaxAttempts")]
     [InlineData("Images:RetryMaxDelay", "00:00:01", "Images__RetryMaxDelay")] // below the default base delay
-    [InlineData("Triggers:CleanupSchedule", "*/5 * * * *", "Triggers__CleanupSchedule")]
     public async Task Startup_refuses_unusable_pipeline_settings_naming_them(string key, string value, string expected)
     {
-        var error = await StartupFailure.OfAsync(new Dictionary<string, string?> { [key] = value });
+        var output = await StartupFailure.OfAsync(new Dictionary<string, string?> { [key] = value });
 
-        var validation = Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
     }
 }

@@ -20,8 +20,9 @@ public sealed partial class RetryScheduleTests(ITestOutputHelper output)
         const int images = 20;
         await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?>
         {
-            ["Triggers:Standalone"] = "true", // the in-process consumer, with host.json's polling (up to 2 s on an idle queue)
-            ["Triggers:CleanupSchedule"] = "0 0 0 1 1 *", // once a year: a retry that waited for the cleanup would never come
+            // The host's queue listener, with host.json's polling (up to 2 s on an idle queue); the cleanup timer stays
+            // disabled, so a retry that waited for the cleanup would never come.
+            ["AzureWebJobs.ProcessImage.Disabled"] = null,
             ["Images:RetryBaseDelay"] = "00:00:01",
             ["Images:RetryMaxDelay"] = "00:00:04",
         });
@@ -59,18 +60,18 @@ public sealed partial class RetryScheduleTests(ITestOutputHelper output)
         var id = await pipeline.UploadImageAsync(Users.New());
         var upload = Assert.Single(await pipeline.TakeMessagesAsync());
 
-        var first = await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(upload.Body.ToArray(), 1));
+        var first = await pipeline.ProcessAsync(upload.Body.ToString());
         await pipeline.Storage.UploadQueue.DeleteMessageAsync(upload.MessageId, upload.PopReceipt); // as the host does after a success
-        var again = await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(upload.Body.ToArray(), 2));
+        var again = await pipeline.ProcessAsync(upload.Body.ToString());
         var row = await pipeline.RowAsync(id);
 
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(first.Succeeded);
+        Assert.True(again.Succeeded);
         Assert.Equal(1, pipeline.Cloudinary.UploadRequests);
         Assert.Equal(ImageStatus.CloudinaryUploadFailure, row.Status);
         Assert.Equal(1, row.Attempts);
         Assert.True(row.NextAttemptAt > DateTime.UtcNow.AddSeconds(20), $"next attempt {row.NextAttemptAt:O}");
-        Assert.Contains("waits for its retry", await again.Content.ReadAsStringAsync());
+        Assert.True(again.Logged("waits for its retry"), string.Join(Environment.NewLine, again.Logs));
         Assert.Equal(0, await pipeline.QueuedCountAsync()); // the retry's message is there, hidden until it is due
         Assert.Equal(1, (await pipeline.Storage.UploadQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
@@ -86,12 +87,12 @@ public sealed partial class RetryScheduleTests(ITestOutputHelper output)
         var retry = Assert.Single(await pipeline.TakeMessagesAsync());
         Assert.Equal(2, ImageMessage.TryParse(retry.Body.ToArray())?.Attempt);
 
-        var first = await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(retry.Body.ToArray(), 1));
-        var second = await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(retry.Body.ToArray(), 2));
+        var first = await pipeline.ProcessAsync(retry.Body.ToString());
+        var second = await pipeline.ProcessAsync(retry.Body.ToString());
         var row = await pipeline.RowAsync(id);
 
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.True(first.Succeeded);
+        Assert.True(second.Succeeded);
         Assert.Equal(ImageStatus.SavedInCloudinary, row.Status);
         Assert.Equal(2, pipeline.Cloudinary.UploadRequests);
         Assert.Equal(1, pipeline.Cloudinary.Asset($"checkup/{id}")!.Versions);
@@ -105,19 +106,19 @@ public sealed partial class RetryScheduleTests(ITestOutputHelper output)
         pipeline.Cloudinary.FailNext(2, new StandInFailure.Status(503));
         var id = await pipeline.UploadImageAsync(Users.New());
         await pipeline.DeliverQueuedAsync(); // attempt 1 fails, attempt 2 scheduled a minute ahead
-        var late = Encoding.UTF8.GetBytes(new ImageMessage(id, null, Attempt: 2).ToJson());
-        await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(late, 1)); // attempt 2 (e.g. the cleanup's copy), fails
+        var late = new ImageMessage(id, null, Attempt: 2).ToJson();
+        await pipeline.ProcessAsync(late); // attempt 2 (e.g. the cleanup's copy), fails
         var before = await pipeline.RowAsync(id);
 
-        var response = await pipeline.PostProcessImageAsync(HostPayloads.QueueBinary(late, 1)); // the scheduled copy, late
+        var response = await pipeline.ProcessAsync(late); // the scheduled copy, late
         var after = await pipeline.RowAsync(id);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Succeeded);
         Assert.Equal(2, before.Attempts);
         Assert.Equal(2, pipeline.Cloudinary.UploadRequests);
         Assert.Equal(before.Attempts, after.Attempts);
         Assert.Equal(before.NextAttemptAt, after.NextAttemptAt);
-        Assert.Contains("already made", await response.Content.ReadAsStringAsync());
+        Assert.True(response.Logged("already made"), string.Join(Environment.NewLine, response.Logs));
     }
 
     [Fact]

@@ -1,20 +1,13 @@
-using Checkup.Core;
 using Checkup.Functions.Auth;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Checkup.Tests.Infrastructure;
 
 /// <summary>
-/// The app on the real PostgreSQL and Azurite, with its own staging container and queues (unique names), so
-/// tests never see each other's blobs or messages. Settings can be overridden (null removes one).
+/// The app under test: the worker build under the local Functions host (<see cref="HostedApp"/>), on the real PostgreSQL
+/// and Azurite, with its own staging container and queues (unique names), so tests never see each other's blobs or
+/// messages. Settings can be overridden (null removes one). It starts on first use, as a test server would.
 /// </summary>
-public class CheckupFactory : WebApplicationFactory<Program>
+public class CheckupFactory : IAsyncDisposable, IDisposable
 {
     public const string SigningKey = "checkup-tests-signing-key-0123456789abcdef";
     public const string Issuer = "checkup-tests";
@@ -22,82 +15,66 @@ public class CheckupFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _waitForStartupTasks;
+    private readonly Lazy<Task<HostedApp>> _app;
 
     /// <param name="waitForStartupTasks">
-    /// Creating the client returns once migrations and storage creation have ended, as tests expect to find them done
+    /// The first client is handed out once migrations and storage creation have ended, as tests expect to find them done
     /// (the server itself starts beside them); false for tests of the start itself.
     /// </param>
     public CheckupFactory(IDictionary<string, string?>? overrides = null, bool waitForStartupTasks = true)
     {
         _waitForStartupTasks = waitForStartupTasks;
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        StagingContainer = "staging-" + suffix;
-        UploadQueue = "uploads-" + suffix;
-        _settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = TestEnvironment.Postgres,
-            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
-            ["Storage:StagingContainer"] = StagingContainer,
-            ["Storage:UploadQueue"] = UploadQueue,
-            ["CLOUDINARY_URL"] = "cloudinary://test-key:test-secret@checkup-test",
-            ["Auth:SigningKey"] = SigningKey,
-            ["Auth:Issuer"] = Issuer,
-            ["Auth:Audience"] = Audience,
-            ["Auth:Authority"] = null,
-            ["Cors:AllowedOrigins"] = "http://frontend.test",
-            ["Triggers:Standalone"] = "false",
-        };
+        _settings = HostedApp.DefaultSettings();
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
-            _settings[key] = value;
+            _settings[HostedApp.SettingName(key)] = value;
         }
+
+        StagingContainer = _settings["Storage__StagingContainer"]!;
+        UploadQueue = _settings["Storage__UploadQueue"]!;
+        _app = new Lazy<Task<HostedApp>>(() => HostedApp.StartAsync(_settings, _waitForStartupTasks));
     }
 
     public string StagingContainer { get; }
     public string UploadQueue { get; }
 
-    public AuthOptions Auth => new() { SigningKey = SigningKey, Issuer = Issuer, Audience = Audience };
+    public AuthOptions Auth => HostedApp.Auth;
+
+    /// <summary>The running app (started now if it was not).</summary>
+    public HostedApp App => _app.Value.GetAwaiter().GetResult();
+
+    public Task<HostedApp> StartAsync() => _app.Value;
+
+    /// <summary>Checkup.Core's services on the app's settings, for reading what it stored.</summary>
+    public IServiceProvider Services => App.Services;
+
+    public HttpClient CreateClient() => App.CreateClient();
 
     /// <summary>A client that carries a token for <paramref name="sub"/>.</summary>
-    public HttpClient ClientFor(string sub, bool admin = false)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
-        return client;
-    }
+    public HttpClient ClientFor(string sub, bool admin = false) => App.ClientFor(sub, admin);
 
-    /// <summary>
-    /// Starts the app on real Kestrel on a free loopback port, for what the test server does not do (raw sockets,
-    /// malformed HTTP, header validation, a browser), and returns its address.
-    /// </summary>
-    public Uri StartOnKestrel()
-    {
-        UseKestrel(0);
-        StartServer();
-        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
+    /// <summary>The app's address: the Functions host's own socket (Kestrel), for raw sockets, malformed HTTP or a browser.</summary>
+    public Uri StartOnKestrel() => App.BaseAddress;
 
-    protected override IHost CreateHost(IHostBuilder builder)
+    public async ValueTask DisposeAsync()
     {
-        var host = base.CreateHost(builder);
-        if (_waitForStartupTasks)
+        if (_app.IsValueCreated)
         {
-            host.Services.GetRequiredService<StartupTasks>().Completion.GetAwaiter().GetResult();
+            try
+            {
+                await (await _app.Value).DisposeAsync();
+            }
+            catch (Exception) when (_app.Value.IsFaulted)
+            {
+                // it never started; the test saw why
+            }
         }
 
-        return host;
+        GC.SuppressFinalize(this);
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
-        // Host settings are also visible while Program.cs still builds (settings read before Build(), e.g. telemetry).
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
+    /// <summary>xunit disposes class fixtures only through IDisposable (or IAsyncLifetime), never IAsyncDisposable.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
 
 public static class Users

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Checkup.Core;
 using Checkup.Core.Storage;
@@ -23,6 +24,17 @@ namespace Checkup.Tests.Infrastructure;
 public sealed partial class HostedApp : IAsyncDisposable
 {
     private readonly TestProcess _process;
+
+    /// <summary>Hosts not yet disposed: killed (with their workers) when the test run ends, whatever a test forgot.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TestProcess, byte> Running = new();
+
+    static HostedApp() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var process in Running.Keys)
+        {
+            process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    };
     private readonly ServiceProvider _services;
 
     private HostedApp(TestProcess process, Uri baseAddress, Dictionary<string, string?> settings)
@@ -73,22 +85,37 @@ public sealed partial class HostedApp : IAsyncDisposable
     }
 
     /// <summary>Starts the host and its worker and waits until the worker's functions are loaded and its start-up tasks ran.</summary>
-    public static async Task<HostedApp> StartAsync(IDictionary<string, string?>? overrides = null)
+    public static Task<HostedApp> StartAsync(IDictionary<string, string?>? overrides = null)
     {
         var settings = DefaultSettings();
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
-            settings[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            settings[SettingName(key)] = value;
         }
 
+        return StartAsync(settings, waitForStartupTasks: true);
+    }
+
+    /// <summary>An app setting's name as an environment variable: "Section:Key" becomes "Section__Key".</summary>
+    public static string SettingName(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+
+    /// <param name="settings">every app setting (see <see cref="DefaultSettings"/>)</param>
+    /// <param name="waitForStartupTasks">false: return once the functions are loaded, even while health still says "starting"</param>
+    public static async Task<HostedApp> StartAsync(Dictionary<string, string?> settings, bool waitForStartupTasks)
+    {
         var environment = settings.ToDictionary(s => s.Key, s => s.Value);
         var process = TestProcess.Start(Dotnet, [Built("tools/FunctionsHost/FunctionsHost.dll"), "--script-root", WorkerRoot, "--port", "0"], environment);
+        Running.TryAdd(process, 0);
         try
         {
             var listening = await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(120));
             await process.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(180));
             var app = new HostedApp(process, new Uri(listening.Groups[1].Value.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), settings);
-            await app.WaitUntilStartedAsync();
+            if (waitForStartupTasks)
+            {
+                await app.WaitUntilStartedAsync();
+            }
+
             return app;
         }
         catch
@@ -97,6 +124,17 @@ public sealed partial class HostedApp : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Starts the host and returns its output once its first worker failed to start (the host would start another).</summary>
+    public static async Task<string> FirstWorkerFailureAsync(Dictionary<string, string?> settings)
+    {
+        await using var process = TestProcess.Start(Dotnet, [Built("tools/FunctionsHost/FunctionsHost.dll"), "--script-root", WorkerRoot, "--port", "0"], settings);
+        await process.WaitForLineAsync(WorkerFailedLine(), TimeSpan.FromSeconds(120));
+        return process.Output;
+    }
+
+    [GeneratedRegex(@"Worker start-up failed|Worker process \d+ (exited with code|closed its stream)")]
+    private static partial Regex WorkerFailedLine();
 
     /// <summary>The worker build the tests run: Checkup.Functions' output for this configuration.</summary>
     public static string WorkerRoot => Path.GetDirectoryName(Built("Checkup.Functions/Checkup.Functions.dll"))!;
@@ -144,6 +182,76 @@ public sealed partial class HostedApp : IAsyncDisposable
         }
     }
 
+    private readonly Dictionary<string, int> _invoked = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs <paramref name="function"/> once now through the host's admin API (<c>POST /admin/functions/{name}</c>, as an
+    /// operator does on Azure: a timer function gets a manual tick, a queue function <paramref name="input"/> as its
+    /// message) and waits until the host reports it executed. Counts on every execution of that function being one of
+    /// these: its trigger disabled (<c>AzureWebJobs.{name}.Disabled</c>).
+    /// </summary>
+    public async Task<Invocation> InvokeAsync(string function, string input = "")
+    {
+        int ticket;
+        lock (_invoked)
+        {
+            ticket = _invoked[function] = _invoked.GetValueOrDefault(function) + 1;
+        }
+
+        var mark = Lines().Length;
+        using var client = CreateClient();
+        var response = await client.PostAsJsonAsync($"/admin/functions/{function}", new { input });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var executed = $"Executed 'Functions.{function}' (";
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var lines = Lines();
+            var done = lines.Where(l => l.Contains(executed, StringComparison.Ordinal)).Skip(ticket - 1).FirstOrDefault();
+            if (done is not null)
+            {
+                return new Invocation(done.Contains(executed + "Succeeded", StringComparison.Ordinal), lines.Skip(mark).Select(Message).ToArray());
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{function} never finished:{Environment.NewLine}{Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The first output line (without its timestamp) that contains <paramref name="text"/>, once it is there; bounded.</summary>
+    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (Lines().Select(Message).FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+            {
+                return line;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No line with '{text}' within {timeout}:{Environment.NewLine}{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The host's output lines so far.</summary>
+    public string[] Lines() => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A console line without the host's timestamp and level: "[2026-...Z] warn: text" is "text".</summary>
+    public static string Message(string line) => LinePrefix().Replace(line.TrimEnd('\r'), "");
+
+    [GeneratedRegex(@"^\[[^\]]+\] (?:(?:warn|fail|crit): )?")]
+    private static partial Regex LinePrefix();
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -156,7 +264,12 @@ public sealed partial class HostedApp : IAsyncDisposable
         }
 
         await _process.DisposeAsync();
+        Running.TryRemove(_process, out _);
         await _services.DisposeAsync();
+        // For a look after a failed run: every app's host and worker output, named by its host id.
+        var logs = Path.Combine(TestEnvironment.RepositoryRoot, ".local", "logs", "test-hosts");
+        Directory.CreateDirectory(logs);
+        await File.WriteAllTextAsync(Path.Combine(logs, Settings["AzureFunctionsWebHost__hostid"] + ".log"), Output);
     }
 
     [GeneratedRegex(@"Listening on (\S+)")]
@@ -164,4 +277,13 @@ public sealed partial class HostedApp : IAsyncDisposable
 
     [GeneratedRegex(@"^Functions:")]
     private static partial Regex FunctionsLine();
+}
+
+/// <summary>One run of a function through the host: whether it succeeded, and what the host printed meanwhile (every line, without timestamps).</summary>
+public sealed record Invocation(bool Succeeded, string[] Logs)
+{
+    public bool Logged(string text) => Logs.Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>The cleanup's summary line ("Image cleanup: staged copies deleted 1, ...").</summary>
+    public string CleanupSummary => Logs.Single(l => l.StartsWith("Image cleanup:", StringComparison.Ordinal));
 }

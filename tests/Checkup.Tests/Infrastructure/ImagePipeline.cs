@@ -13,7 +13,9 @@ namespace Checkup.Tests.Infrastructure;
 
 /// <summary>
 /// The app on its own scratch database (the cleanup scans the whole images table, so pipeline tests never share one),
-/// its own container and queue, and a Cloudinary stand-in. Short retry delays; triggers are driven by the test.
+/// its own container and queue, and a Cloudinary stand-in. Short retry delays. The triggers are driven by the test:
+/// ProcessImage's queue listener and the cleanup timer are disabled, and the test hands each message the host would
+/// have taken off the queue to the host's admin API, which invokes the function in the worker as the trigger would.
 /// </summary>
 public sealed class ImagePipeline : IAsyncDisposable
 {
@@ -40,6 +42,7 @@ public sealed class ImagePipeline : IAsyncDisposable
             ["Cloudinary:Timeout"] = "00:00:30", // generous: a loaded CI machine must not turn a good push into a timeout
             ["Images:RetryBaseDelay"] = "00:00:00.010",
             ["Images:RetryMaxDelay"] = "00:00:00.050",
+            ["AzureWebJobs.ProcessImage.Disabled"] = "true",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -47,7 +50,7 @@ public sealed class ImagePipeline : IAsyncDisposable
         }
 
         var app = await ScratchApp.CreateAsync(settings);
-        app.Factory.CreateClient(); // starts the app: migrations, container, queues
+        await app.Factory.StartAsync(); // migrations, container, queues
         return new ImagePipeline(cloudinary, app);
     }
 
@@ -132,32 +135,27 @@ public sealed class ImagePipeline : IAsyncDisposable
 
     public async Task<int> QueuedCountAsync() => (await Storage.UploadQueue.PeekMessagesAsync(32)).Value.Length;
 
-    /// <summary>What the host does: every queued message POSTed to /ProcessImage in the binary form, deleted after a 2xx.</summary>
+    /// <summary>What the queue listener does: every visible message handed to ProcessImage (asserting it succeeded), then deleted.</summary>
     public async Task<int> DeliverQueuedAsync()
     {
         var messages = await TakeMessagesAsync();
         foreach (var message in messages)
         {
-            var response = await PostProcessImageAsync(HostPayloads.QueueBinary(message.Body.ToArray(), (int)message.DequeueCount));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var invocation = await ProcessAsync(message.Body.ToString());
+            Assert.True(invocation.Succeeded, string.Join(Environment.NewLine, invocation.Logs));
             await Storage.UploadQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
         }
 
         return messages.Count;
     }
 
-    public Task<HttpResponseMessage> PostProcessImageAsync(string payload) =>
-        Factory.CreateClient().PostAsync("/ProcessImage", new StringContent(payload, Encoding.UTF8, "application/json"));
+    /// <summary>ProcessImage for one message (its JSON text), through the host.</summary>
+    public Task<Invocation> ProcessAsync(string message) => Factory.App.InvokeAsync("ProcessImage", message);
 
     public static string MessageFor(Guid imageId) => JsonSerializer.Serialize(new { imageId });
 
-    public async Task<JsonElement> RunCleanupAsync(bool isPastDue = false)
-    {
-        var response = await Factory.CreateClient().PostAsync("/CleanupImages",
-            new StringContent(HostPayloads.Timer(withScheduleStatus: true, isPastDue), Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await Json(response);
-    }
+    /// <summary>A CleanupImages run through the host (a manual timer tick).</summary>
+    public Task<Invocation> RunCleanupAsync() => Factory.App.InvokeAsync("CleanupImages");
 
     /// <summary>
     /// Plays host until the image leaves the retry loop: deliver, and while it waits for a retry wait for the retry's

@@ -105,25 +105,4 @@ public sealed partial class HostileCorpus
             Add(endpoint, name, Expect.Problem, Request(endpoint, Path(endpoint), headers, body));
         }
     }
-
-    /// <summary>What the Functions host would never send: no JSON, broken JSON, the wrong shape, a message that is not base64.</summary>
-    private void HostPayloads(ServedEndpoint endpoint)
-    {
-        var binding = endpoint.Pattern.Contains("Cleanup", StringComparison.OrdinalIgnoreCase) ? "timer" : "message";
-        string[] payloads =
-        [
-            "", "not json", "{\"Data\":", "[]", "null", "42", "{}", "{\"Data\":1}", "{\"Data\":{}}", $"{{\"Data\":{{\"{binding}\":null}}}}",
-            $"{{\"Data\":{{\"{binding}\":12}}}}", $"{{\"Data\":{{\"{binding}\":\"!!! not base64 !!!\"}}}}", $"{{\"Data\":{{\"{binding}\":[1,2]}}}}",
-            "{\"Data\":{\"" + binding + "\":" + new string('[', 200) + new string(']', 200) + "}}",
-        ];
-        foreach (var payload in payloads)
-        {
-            Add(endpoint, $"host payload {Short(payload)}", Expect.Problem,
-                Request(endpoint, endpoint.Pattern, [("Content-Type", "application/json"u8.ToArray())], Encoding.UTF8.GetBytes(payload)));
-        }
-
-        var invalidUtf8 = Encoding.UTF8.GetBytes($"{{\"Data\":{{\"{binding}\":\"ab\"}}}}");
-        invalidUtf8[^4] = 0xFF;
-        Add(endpoint, "host payload with invalid UTF-8", Expect.Problem, Request(endpoint, endpoint.Pattern, [("Content-Type", "application/json"u8.ToArray())], invalidUtf8));
-    }
 }

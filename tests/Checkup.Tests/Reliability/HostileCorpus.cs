@@ -31,13 +31,10 @@ public enum Expect
 
 public sealed record HostileCase(RawRequest Request, Expect Expect, string Endpoint);
 
-/// <summary>An endpoint as the app's EndpointDataSource lists it.</summary>
+/// <summary>An HTTP function as the build lists it (<see cref="HttpFunctions"/>).</summary>
 public sealed record ServedEndpoint(string Method, string Pattern, bool AllowsAnonymous, bool AdminOnly, IReadOnlyList<string> Accepts)
 {
     public string Key => $"{Method} {Pattern}";
-
-    /// <summary>The Functions host's own loopback protocol (/ProcessImage, /CleanupImages): POSTs outside /api other than the root.</summary>
-    public bool HostProtocol => Method == "POST" && !Pattern.StartsWith("/api/", StringComparison.Ordinal) && Pattern != "/";
 }
 
 /// <summary>The people and data the hostile requests aim at (made before the snapshot).</summary>
@@ -46,7 +43,7 @@ public sealed record HostileWorld(string Owner, Guid[] OwnerImages, string Owner
 /// <summary>
 /// Malformed and hostile requests for every endpoint the app serves, generated from a seed: bad tokens for every
 /// protected endpoint, wrong methods for every path, hostile route values, broken JSON and multipart bodies for every
-/// endpoint that accepts one, malformed HTTP, and broken host payloads for the trigger endpoints. None of them may be
+/// endpoint that accepts one, and malformed HTTP. None of them may be
 /// accepted; none may change anything.
 /// </summary>
 public sealed partial class HostileCorpus(int seed, IReadOnlyList<ServedEndpoint> endpoints, HostileWorld world)
@@ -58,12 +55,6 @@ public sealed partial class HostileCorpus(int seed, IReadOnlyList<ServedEndpoint
     {
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.HostProtocol)
-            {
-                HostPayloads(endpoint);
-                continue;
-            }
-
             if (!endpoint.AllowsAnonymous)
             {
                 BadTokens(endpoint);

@@ -30,7 +30,7 @@ public sealed class MalformedInputFixTests(SubmissionsFactory factory) : IClassF
 
     [Theory]
     [InlineData("/api/health", "utf-7")]
-    [InlineData("/", "unicode-1-1-utf-7")]
+    [InlineData("/api/submission", "unicode-1-1-utf-7")]
     [InlineData("/api/no-such-thing", "csUnicode11UTF7")]
     public async Task A_utf7_charset_on_any_path_gets_415_not_500_even_without_a_token(string path, string charset)
     {
@@ -55,21 +55,6 @@ public sealed class MalformedInputFixTests(SubmissionsFactory factory) : IClassF
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("read", (await response.JsonAsync()).GetProperty("projects")[0].GetProperty("name").GetString());
-    }
-
-    [Theory]
-    [InlineData("/ProcessImage", "message")]
-    [InlineData("/CleanupImages", "timer")]
-    public async Task A_host_payload_whose_string_is_not_utf8_gets_400_not_500(string path, string binding)
-    {
-        var payload = Encoding.UTF8.GetBytes("{\"Data\":{\"" + binding + "\":\"abc\"},\"Metadata\":{\"DequeueCount\":\"1\"}}");
-        payload[Array.IndexOf(payload, (byte)'b')] = 0xFF; // inside the binding's string: only reading it finds out
-
-        var content = new ByteArrayContent(payload);
-        content.Headers.ContentType = new("application/json");
-        var response = await factory.CreateClient().PostAsync(path, content);
-
-        await response.ProblemAsync(HttpStatusCode.BadRequest, "bad_request");
     }
 
     private static ByteArrayContent Body(string json, string contentType, Encoding? encoding = null)

@@ -81,9 +81,9 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_malformed_deadline_stops_the_start_with_a_message_naming_the_setting()
     {
-        var error = await StartupFailure.OfAsync(new Dictionary<string, string?> { ["Checkup:SubmissionDeadline"] = "next friday" });
+        var output = await StartupFailure.OfAsync(new Dictionary<string, string?> { ["Checkup:SubmissionDeadline"] = "next friday" });
 
-        var validation = Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains("Checkup__SubmissionDeadline", validation.Message, StringComparison.Ordinal);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Contains("Checkup__SubmissionDeadline", output, StringComparison.Ordinal);
     }
 }

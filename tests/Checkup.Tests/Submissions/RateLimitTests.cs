@@ -34,9 +34,9 @@ public sealed class RateLimitTests
     [Fact]
     public async Task A_write_limit_below_one_stops_the_start_with_a_message_naming_the_setting()
     {
-        var error = await StartupFailure.OfAsync(new Dictionary<string, string?> { ["RateLimits:WritesPerMinute"] = "0" });
+        var output = await StartupFailure.OfAsync(new Dictionary<string, string?> { ["RateLimits:WritesPerMinute"] = "0" });
 
-        var validation = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(error);
-        Assert.Contains("RateLimits__WritesPerMinute", validation.Message, StringComparison.Ordinal);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Contains("RateLimits__WritesPerMinute", output, StringComparison.Ordinal);
     }
 }

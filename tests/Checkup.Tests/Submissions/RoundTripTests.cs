@@ -1,29 +1,26 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Checkup.Tests.Auth;
 using Checkup.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Checkup.Tests.Submissions;
 
 /// <summary>
 /// Autosave is the hottest path: one database round trip per save, whatever the outcome. Counted from Npgsql's own
-/// command log (one entry per command sent) on an app of the test's own, so no other test's commands are counted.
+/// command log (one entry per command sent), which the worker sends to the Functions host's console, on an app of the
+/// test's own, so no other test's commands are counted.
 /// </summary>
 public sealed class RoundTripTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Each_save_submit_and_read_costs_exactly_one_database_command()
     {
-        var commands = new CommandLog();
-        await using var factory = new CheckupFactory();
-        await using var app = factory.WithWebHostBuilder(web => web.ConfigureLogging(logging =>
+        await using var factory = new CheckupFactory(new Dictionary<string, string?>
         {
-            logging.AddProvider(commands);
-            logging.AddFilter<CommandLog>("Npgsql.Command", LogLevel.Trace);
-        }));
+            ["Logging:LogLevel:Npgsql.Command"] = "Trace", // the worker sends it
+            ["AzureFunctionsJobHost:logging:logLevel:Npgsql.Command"] = "Trace", // the host prints it
+        });
+        var app = await factory.StartAsync();
         var user = Users.New();
         var http = app.CreateClient();
         http.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Valid(user));
@@ -34,10 +31,13 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         var counts = new Dictionary<string, int>();
         async Task<HttpResponseMessage> Measure(string name, Func<Task<HttpResponseMessage>> call)
         {
-            commands.Clear();
+            var before = Lines(app);
             var response = await call();
+            // The function's log lines reach the host before its "Executed" line (one gRPC stream, in order).
+            var lines = await WaitForLinesAsync(app, before, l => l.Contains("Executed 'Functions.", StringComparison.Ordinal));
+            var commands = lines.Where(l => l.Contains("execution completed", StringComparison.OrdinalIgnoreCase)).ToList();
             counts[name] = commands.Count;
-            output.WriteLine($"{name}: {(int)response.StatusCode}, {commands.Count} command(s)\n  {string.Join("\n  ", commands.Texts.Select(t => t.Split('\n')[0]))}");
+            output.WriteLine($"{name}: {(int)response.StatusCode}, {commands.Count} command(s)\n  {string.Join("\n  ", commands)}");
             return response;
         }
 
@@ -53,28 +53,21 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         Assert.All(counts, c => Assert.True(c.Value == 1, $"{c.Key}: {c.Value} commands"));
     }
 
-    /// <summary>Npgsql logs one "execution completed" entry per command (or batch) it sends.</summary>
-    private sealed class CommandLog : ILoggerProvider, ILogger
+    private static string[] Lines(HostedApp app) => app.Output.Split('\n');
+
+    /// <summary>The lines printed after <paramref name="before"/>, once one of them matches (the timeout only guards a hang).</summary>
+    private static async Task<string[]> WaitForLinesAsync(HostedApp app, string[] before, Func<string, bool> last)
     {
-        private readonly ConcurrentQueue<string> _texts = new();
-
-        public int Count => _texts.Count;
-        public IEnumerable<string> Texts => _texts;
-        public void Clear() => _texts.Clear();
-
-        public ILogger CreateLogger(string categoryName) => categoryName == "Npgsql.Command" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
         {
-            var message = formatter(state, exception);
-            if (message.Contains("execution completed", StringComparison.OrdinalIgnoreCase))
+            var lines = Lines(app).Skip(before.Length).ToArray();
+            if (lines.Any(last) || DateTime.UtcNow > deadline)
             {
-                _texts.Enqueue(message);
+                return lines;
             }
-        }
 
-        public void Dispose() { }
+            await Task.Delay(20);
+        }
     }
 }

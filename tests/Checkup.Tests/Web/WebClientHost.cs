@@ -55,8 +55,8 @@ public sealed class WebClientHost : IAsyncDisposable
             ["CLOUDINARY_URL"] = cloudinary.CloudinaryUrl,
             ["Cloudinary:ApiBaseUrl"] = cloudinary.BaseUrl.ToString(),
             ["Cors:AllowedOrigins"] = webUrl,
-            ["Triggers:Standalone"] = "true", // the real flow: the queue is consumed in-process, as under './checkup run'
-            ["Triggers:MaxPollingInterval"] = "00:00:00.200",
+            // The real flow: the host's queue listener delivers, as under './checkup run' (polling an idle queue more often).
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
         });
         var apiUrl = api.Factory.StartOnKestrel().ToString().TrimEnd('/');
         config = System.Text.Json.JsonSerializer.Serialize(new { apiOrigins = new[] { apiUrl } }); // as ./checkup run writes web/config.json

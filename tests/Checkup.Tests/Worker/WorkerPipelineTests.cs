@@ -183,7 +183,10 @@ public sealed class WorkerPipelineTests(HostedAppFixture fixture) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync(location)).StatusCode);
         await ProblemAsync(await App.ClientFor(Users.New()).GetAsync(location), HttpStatusCode.NotFound, "not_found");
-        Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync("/api/images/not-a-guid")).StatusCode); // the route's constraint
+        await ProblemAsync(await owner.GetAsync("/api/images/not-a-guid"), HttpStatusCode.NotFound, "not_found"); // the route's constraint
+        var wrongMethod = await owner.PutAsync(location, null);
+        await ProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Equal(["GET"], wrongMethod.Content.Headers.Allow);
     }
 }
 
