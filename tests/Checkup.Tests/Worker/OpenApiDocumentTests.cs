@@ -199,6 +199,11 @@ public sealed partial class OpenApiDocumentTests(HostedAppFixture fixture)
                 answers.UnionWith(ProblemCodeScan.ReachableFrom(Middleware("WriteLimitMiddleware")));
             }
 
+            if (function.Method.GetCustomAttribute<Checkup.Functions.OpenApi.JsonBodyAttribute>() is not null)
+            {
+                answers.UnionWith(ProblemCodeScan.ReachableFrom(typeof(Checkup.Functions.Hosting.RequestCharsets).GetMethod("CheckAsync")!));
+            }
+
             if (policy.BodyLimit is not null)
             {
                 answers.UnionWith(ProblemCodeScan.ReachableFrom(typeof(Checkup.Functions.Hosting.BodySizeLimits).GetMethod("EnforceAsync")!));
@@ -223,6 +228,33 @@ public sealed partial class OpenApiDocumentTests(HostedAppFixture fixture)
         Assert.Empty(ProblemCodeScan.All.Except(schemaCodes));
         Assert.Contains("upload_in_progress", ProblemCodeScan.All); // the scan sees the codes the hand-kept list missed
         Assert.True(ProblemCodeScan.All.Count >= 20, "the scan found too few codes: " + string.Join(", ", ProblemCodeScan.All));
+    }
+
+    [Fact]
+    public async Task Every_query_parameter_and_body_a_function_reads_is_documented_on_it()
+    {
+        var document = await DocumentAsync();
+        var readers = typeof(FunctionPolicy).Assembly.GetType("Checkup.Functions.Worker.RequestReading", throwOnError: true)!;
+        var jsonReader = readers.GetMethod("JsonBodyAsync")!;
+        var multipartReader = typeof(FunctionPolicy).Assembly.GetType("Checkup.Functions.Images.MultipartFile", throwOnError: true)!.GetMethod("OpenAsync")!;
+        var queried = new HashSet<string>();
+        foreach (var function in HttpFunctions())
+        {
+            var operation = Operation(document, function, function.Methods[0]);
+            var (_, methods, queryNames) = ProblemCodeScan.Walk(function.Method);
+            var parameters = operation.TryGetProperty("parameters", out var list)
+                ? list.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!).ToHashSet()
+                : [];
+            Assert.True(queryNames.SetEquals(parameters), $"{function.Name} reads ?{string.Join(", ?", queryNames.Order())} but documents ?{string.Join(", ?", parameters.Order())}");
+            queried.UnionWith(queryNames);
+
+            var body = operation.TryGetProperty("requestBody", out var requestBody) ? requestBody.GetProperty("content").EnumerateObject().Single().Name : null;
+            var reads = methods.Contains(jsonReader) ? "application/json" : methods.Contains(multipartReader) ? "multipart/form-data" : null;
+            Assert.True(reads == body, $"{function.Name} reads a body of {reads ?? "no type"} but documents {body ?? "none"}");
+        }
+
+        Assert.Contains("sub", queried); // the scan sees the reads (AdminUser's ?sub=)
+        Assert.Contains("submittedFrom", queried);
     }
 
     [Fact]

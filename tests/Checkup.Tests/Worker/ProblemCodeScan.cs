@@ -71,16 +71,28 @@ internal static partial class ProblemCodeScan
         return SwitchArmCode().Matches(source[start..end]).Select(m => m.Groups["code"].Value).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The codes (of <see cref="All"/>) whose strings the IL of <paramref name="entry"/> can reach within Checkup.Functions.</summary>
+    /// <summary>The codes (of <see cref="All"/>) whose strings the IL of <paramref name="entries"/> can reach within Checkup.Functions.</summary>
     public static HashSet<string> ReachableFrom(params MethodBase[] entries)
     {
+        var strings = Walk(entries).Strings;
+        strings.IntersectWith(All);
+        return strings;
+    }
+
+    /// <summary>What the IL of <paramref name="entries"/> reaches within Checkup.Functions.</summary>
+    /// <param name="entries">where to start</param>
+    /// <returns>the strings it loads, the methods it calls (generic ones as their definitions), and the names it passes to
+    /// <c>request.Query("name")</c></returns>
+    public static (HashSet<string> Strings, HashSet<MethodBase> Methods, HashSet<string> QueryNames) Walk(params MethodBase[] entries)
+    {
         var strings = new HashSet<string>(StringComparer.Ordinal);
+        var queryNames = new HashSet<string>(StringComparer.Ordinal);
         var seen = new HashSet<MethodBase>();
         var pending = new Stack<MethodBase>(entries);
         while (pending.TryPop(out var method))
         {
             // The document's own code names every code it documents; it answers none of them.
-            if (!seen.Add(method) || method.Module.Assembly != Functions || method.DeclaringType?.Namespace == typeof(FunctionsDocument).Namespace)
+            if (!seen.Add(Definition(method)) || method.Module.Assembly != Functions || method.DeclaringType?.Namespace == typeof(FunctionsDocument).Namespace)
             {
                 continue;
             }
@@ -91,14 +103,21 @@ internal static partial class ProblemCodeScan
                 pending.Push(machine.StateMachineType.GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!);
             }
 
+            string? lastString = null;
             foreach (var (opCode, token) in Instructions(method))
             {
                 if (opCode == OpCodes.Ldstr)
                 {
-                    strings.Add(method.Module.ResolveString(token));
+                    lastString = method.Module.ResolveString(token);
+                    strings.Add(lastString);
                 }
                 else if (opCode.OperandType == OperandType.InlineMethod && Resolve(method, token) is { } target)
                 {
+                    if (Definition(target) == QueryReader && lastString is not null)
+                    {
+                        queryNames.Add(lastString); // request.Query("name"): the name is loaded right before the call
+                    }
+
                     pending.Push(target);
                     // A result object of ours (VersionMismatch) writes its body when the framework executes it.
                     if (opCode == OpCodes.Newobj && target.DeclaringType is { } created && created.IsAssignableTo(typeof(IResult)))
@@ -109,9 +128,12 @@ internal static partial class ProblemCodeScan
             }
         }
 
-        strings.IntersectWith(All);
-        return strings;
+        return (strings, seen, queryNames);
     }
+
+    private static readonly MethodInfo QueryReader = Functions.GetType("Checkup.Functions.Worker.RequestReading", throwOnError: true)!.GetMethod("Query")!;
+
+    public static MethodBase Definition(MethodBase method) => method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericMethodDefinition() : method;
 
     private static MethodBase? Resolve(MethodBase context, int token)
     {
