@@ -29,7 +29,10 @@ public static partial class FunctionsDocument
         let trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(t => t is not null)
         where function is not null && trigger is not null
         orderby trigger.Route, function.Name
-        select new HttpFunction(function.Name, method, trigger.Route ?? function.Name, trigger.Methods ?? ["get", "post"]);
+        select new HttpFunction(function.Name, method, trigger.Route ?? function.Name, trigger.Methods ?? AnyMethod);
+
+    /// <summary>A trigger that names no methods answers them all.</summary>
+    private static readonly string[] AnyMethod = ["get", "post", "put", "patch", "delete", "head", "options"];
 
     public static JsonObject Build(Assembly assembly, JsonSerializerOptions wire)
     {
@@ -41,8 +44,12 @@ public static partial class FunctionsDocument
         {
             var operation = Operation(function, schemas, codes, tags);
             var path = "/" + RoutePrefix + "/" + RouteParameter().Replace(function.Route, "{${name}}");
-            var item = paths[path] as JsonObject ?? new JsonObject();
-            paths[path] = item;
+            if (paths[path] is not JsonObject item)
+            {
+                item = new JsonObject();
+                paths[path] = item;
+            }
+
             foreach (var method in function.Methods)
             {
                 item[method.ToLowerInvariant()] = operation.DeepClone();
