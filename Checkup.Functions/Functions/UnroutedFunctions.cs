@@ -1,4 +1,5 @@
 using System.Reflection;
+using Checkup.Functions.OpenApi;
 using Checkup.Functions.Problems;
 using Checkup.Functions.Worker;
 using Microsoft.AspNetCore.Routing.Template;
@@ -18,6 +19,10 @@ public sealed class UnroutedFunctions
 
     [Function(Name)]
     [Anonymous]
+    [Operation("Health", "Any other address or method under /api: 404 not_found, or 405 method_not_allowed with Allow when the address takes other methods; answers CORS preflights for the allowed origins (Cors__AllowedOrigins).")]
+    [Responds(StatusCodes.Status204NoContent, null, "A CORS preflight, answered (with Access-Control-Allow-* headers for an allowed origin).")]
+    [Problem(StatusCodes.Status404NotFound, "not_found", "Nothing is at this address.")]
+    [Problem(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", "The address takes other methods (listed in Allow).")]
     public IResult Unrouted(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "options", Route = "{*path}")] HttpRequest request)
     {

@@ -23,8 +23,11 @@ public sealed class WorkerManifestTests
         "GET /api/admin/stats",
         "GET /api/admin/submissions",
         "GET /api/admin/submissions.csv",
+        "GET /api/docs",
+        "GET /api/docs/{file}",
         "GET /api/health",
         "GET /api/images/{id:guid}",
+        "GET /api/openapi.json",
         "GET /api/submission",
         "POST /api/admin/images/{id:guid}/give-up",
         "POST /api/admin/images/{id:guid}/retry",
@@ -37,8 +40,7 @@ public sealed class WorkerManifestTests
     [Fact]
     public void The_build_lists_every_http_function_of_the_api_with_its_route_and_method()
     {
-        var built = HttpFunctions.All().Where(f => !f.IsFallback).Select(f => f.Key)
-            .Where(k => k != "GET /api/openapi.json" && !k.StartsWith("GET /api/docs", StringComparison.Ordinal));
+        var built = HttpFunctions.All().Where(f => !f.IsFallback).Select(f => f.Key);
 
         Assert.Equal(Api.Order(StringComparer.Ordinal), built.Order(StringComparer.Ordinal));
     }
