@@ -1,10 +1,11 @@
-using System.Security.Claims;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Checkup.Core.Auth;
 
 namespace Checkup.Functions.Auth;
 
-/// <summary><c>Checkup.Functions token --sub alice [--admin] [--hours 12]</c>: a JWT signed with the local shared key.</summary>
+/// <summary>
+/// <c>Checkup.Functions token --sub alice [--admin] [--hours 12]</c>: a JWT signed with the local shared key.
+/// Superseded by tools/Checkup.Cli (<c>./checkup token</c>); goes with the custom handler's verbs.
+/// </summary>
 public static class DevTokenCommand
 {
     public static int Run(string[] args, IConfiguration configuration)
@@ -32,36 +33,13 @@ public static class DevTokenCommand
         }
 
         var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
-        var problem = AuthOptions.Problem(auth)
-            ?? (auth.UsesSharedKey ? null : "Development tokens need Auth__SigningKey (the app is configured for an OpenID Connect authority).");
-        if (problem is not null)
+        if (DevTokens.Problem(auth) is { } problem)
         {
             Console.Error.WriteLine(problem);
             return 2;
         }
 
-        Console.WriteLine(Mint(auth, sub, admin, TimeSpan.FromHours(hours)));
+        Console.WriteLine(DevTokens.Mint(auth, sub, admin, TimeSpan.FromHours(hours)));
         return 0;
-    }
-
-    public static string Mint(AuthOptions auth, string sub, bool admin, TimeSpan lifetime)
-    {
-        var claims = new List<Claim> { new("sub", sub) };
-        if (admin)
-        {
-            claims.Add(new Claim("role", auth.AdminRole));
-        }
-
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Subject = new ClaimsIdentity(claims),
-            Issuer = auth.Issuer,
-            Audience = auth.Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + lifetime,
-            SigningCredentials = new SigningCredentials(AuthSetup.SharedKey(auth), SecurityAlgorithms.HmacSha256),
-        });
     }
 }

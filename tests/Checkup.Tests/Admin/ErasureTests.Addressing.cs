@@ -1,7 +1,7 @@
 using System.Net;
 using Checkup.Core.Admin;
 using Checkup.Core.Cloudinary;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Checkup.Tests.Infrastructure;
 using Checkup.Tests.Submissions;
 using Microsoft.AspNetCore.TestHost;
@@ -95,7 +95,7 @@ public sealed partial class ErasureTests
         await using var app = Pipeline.Factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
             services.AddHttpClient<CloudinaryClient>().AddHttpMessageHandler(() => new DestroyGate.Handler(gate))));
         var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Pipeline.Factory.Auth, Users.New("admin"), admin: true, TimeSpan.FromHours(1)));
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", DevTokens.Mint(Pipeline.Factory.Auth, Users.New("admin"), admin: true, TimeSpan.FromHours(1)));
 
         var response = await admin.DeleteAsync(ErasureUrl(sub));
         var receipt = await response.JsonAsync();

@@ -1,5 +1,5 @@
 using Checkup.Core;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -62,7 +62,7 @@ public class CheckupFactory : WebApplicationFactory<Program>
     public HttpClient ClientFor(string sub, bool admin = false)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokens.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
         return client;
     }
 
