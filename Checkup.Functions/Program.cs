@@ -8,11 +8,6 @@ using Checkup.Functions.Worker;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 
-if (Commands.TryRun(args) is { } exitCode)
-{
-    return exitCode;
-}
-
 // A .NET isolated worker: the Functions host starts it, indexes the [Function] classes in Functions/, forwards HTTP
 // requests to its ASP.NET Core integration and hands it queue messages and timer ticks.
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -35,4 +30,3 @@ builder.UseWhen<WriteLimitMiddleware>(HttpMiddleware.IsHttp);
 builder.UseWhen<RequestBodyMiddleware>(HttpMiddleware.IsHttp);
 
 builder.Build().Run();
-return 0;

@@ -1,4 +1,4 @@
-// Checkup on Azure, in one resource group: the custom-handler Function App on Flex Consumption, its storage
+// Checkup on Azure, in one resource group: the Function App (.NET isolated worker) on Flex Consumption, its storage
 // (staging container, image queues, deployment container) reached by managed identity, PostgreSQL Flexible
 // Server with Microsoft Entra authentication only, Key Vault for the remaining secrets, Log Analytics + Application Insights, and the operators' alerts.
 // Build and lint with infra/bicep.sh; deploy as README.md ("Deploy to Azure") says.
@@ -263,7 +263,7 @@ resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (u
   properties: { value: authSigningKey }
 }
 
-// ---------- Function App (Flex Consumption, custom handler) ----------
+// ---------- Function App (Flex Consumption, .NET isolated worker) ----------
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: names.plan
@@ -302,10 +302,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      // Flex takes the runtime here; FUNCTIONS_WORKER_RUNTIME must not be set.
+      // Flex takes the language and version here, not from app settings: FUNCTIONS_WORKER_RUNTIME (and
+      // FUNCTIONS_EXTENSION_VERSION) must not be set. The package (tools/publish.sh) is self-contained, so the worker
+      // starts its own .NET 10 runtime; the version still picks the platform's dotnet-isolated 10.0 stack.
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
   }
@@ -365,6 +367,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Auth__AdminRole: authAdminRole
     Cors__AllowedOrigins: join(frontendOrigins, ',')
     Storage__StagingContainer: stagingContainer.name
+    // Also the queue ProcessImage's trigger watches: [QueueTrigger("%Storage:UploadQueue%")] resolves this setting.
     Storage__UploadQueue: uploadQueue.name
   }
   dependsOn: [

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Builds the deployable Functions package: the self-contained linux-x64 handler with host.json and one folder per
-# function at the root, zipped with the executable's run bit (the Functions host starts it as it is).
+# Builds the deployable Functions package for the runtime `dotnet-isolated` (Flex Consumption, zip deploy): the
+# self-contained linux-x64 publish output of Checkup.Functions, zipped with these at its root, where the Functions host
+# looks for them:
+#   host.json            the host's settings (queues, timeout, logging, route prefix)
+#   functions.metadata   every function with its trigger and bindings (written by the Worker SDK at build)
+#   worker.config.json   how the host starts the worker: {WorkerRoot}Checkup.Functions, the self-contained executable
+#   extensions.json      the host-side binding extensions the worker needs (queues, timer, HTTP proxying)
+#   .azurefunctions/     those extensions' assemblies, loaded by the host
+# and the executable with its run bit. No function.json folders: an isolated worker describes its functions itself.
 #
 #   tools/publish.sh [OUTDIR]     default artifacts/: OUTDIR/checkup-functions/ and OUTDIR/checkup-functions.zip
 #
@@ -21,7 +28,7 @@ command -v zip >/dev/null || die "zip is missing: 'apt-get install zip'."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 rm -rf "$STAGE" "$ZIP"
 started=$SECONDS
-# ReadyToRun: on a serverless plan every cold start pays the JIT; precompiled code cuts the handler's start
+# ReadyToRun: on a serverless plan every cold start pays the JIT; precompiled code cuts the worker's start
 # (bench/run: about 690 -> 560 ms to the first healthy answer) for ~13 MB more package.
 # Composite: the framework and the app precompiled as one image, so the framework's code that start-up runs needs no
 # JIT either (on a loaded 2-core machine, 25-40 % less time to the first healthy answer than per-assembly ReadyToRun;
@@ -30,13 +37,15 @@ dotnet publish "$ROOT/$APP/$APP.csproj" -c Release -r linux-x64 --self-contained
   --artifacts-path "$ROOT/.local/publish" -o "$STAGE" --nologo -v quiet -clp:ErrorsOnly >&2 ||
   die "dotnet publish failed (the linux-x64 runtime packs come from NuGet: check that it is reachable)"
 
-# The layout the host needs; a missing piece here would only show on Azure as "no functions found".
-[ -f "$STAGE/host.json" ] || die "host.json is missing from the publish output"
-[ -x "$STAGE/$APP" ] || die "the $APP executable is missing or not executable"
-for fn in "$ROOT/$APP/FunctionApp"/*/; do
-  name="$(basename "$fn")"
-  [ -f "$STAGE/$name/function.json" ] || die "function folder $name is missing from the publish output"
+# The layout the host needs; a missing piece here would only show on Azure as "no functions found" or a worker that
+# never starts.
+for file in host.json functions.metadata worker.config.json extensions.json; do
+  [ -f "$STAGE/$file" ] || die "$file is missing from the publish output (the Worker SDK writes it: Microsoft.Azure.Functions.Worker.Sdk)"
 done
+[ -d "$STAGE/.azurefunctions" ] || die ".azurefunctions/ (the host's binding extensions) is missing from the publish output"
+[ -x "$STAGE/$APP" ] || die "the $APP executable is missing or not executable"
+grep -q "{WorkerRoot}$APP\"" "$STAGE/worker.config.json" ||
+  die "worker.config.json does not start the self-contained executable ({WorkerRoot}$APP): $(tr -d '\n' <"$STAGE/worker.config.json")"
 
 # The image decoder (NetVips) needs libvips and its dependencies beside the executable (NetVips.Native.linux-x64).
 [ -f "$STAGE/libvips.so.42" ] || die "libvips.so.42 is missing from the publish output (NetVips.Native.linux-x64)"

@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using System.Text;
 using Checkup.Core;
+using Checkup.Core.Auth;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -95,7 +95,7 @@ public static class AuthSetup
         if (auth.UsesSharedKey)
         {
             parameters.ValidIssuer = auth.Issuer;
-            parameters.IssuerSigningKey = SharedKey(auth);
+            parameters.IssuerSigningKey = auth.SharedKey();
             parameters.ValidateIssuerSigningKey = true;
             parameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
@@ -113,6 +113,4 @@ public static class AuthSetup
 
         jwt.TokenValidationParameters = parameters;
     }
-
-    internal static SymmetricSecurityKey SharedKey(AuthOptions auth) => new(Encoding.UTF8.GetBytes(auth.SigningKey!));
 }

@@ -83,7 +83,7 @@ internal sealed class StartupGateMiddleware(StartupTasks startup) : IFunctionsWo
 }
 
 /// <summary>
-/// CORS for the frontend's origins (<c>Cors__AllowedOrigins</c>): preflights (the <c>Preflight</c> function) are answered
+/// CORS for the frontend's origins (<c>Cors__AllowedOrigins</c>): preflights (to the <c>Unrouted</c> catch-all, the one function that takes OPTIONS) are answered
 /// here, and every other answer carries the headers the policy allows, ETag, Location and Retry-After exposed.
 /// </summary>
 internal sealed class CorsMiddleware(ICorsService cors, ICorsPolicyProvider policies) : IFunctionsWorkerMiddleware

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Npgsql;
 
 namespace Checkup.Bench;
@@ -115,7 +115,7 @@ public sealed class BenchSystem : IAsyncDisposable
         return client;
     }
 
-    public string Token(string sub) => DevTokenCommand.Mint(Auth, sub, admin: false, TimeSpan.FromHours(2));
+    public string Token(string sub) => DevTokens.Mint(Auth, sub, admin: false, TimeSpan.FromHours(2));
 
     /// <summary>Resident memory now and its high-water mark, in bytes (<c>/proc/&lt;pid&gt;/status</c>).</summary>
     public (long Rss, long Peak) Memory()

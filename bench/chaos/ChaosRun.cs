@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Checkup.Tests.Infrastructure;
 using Npgsql;
 
@@ -38,7 +38,7 @@ public static class ChaosRun
         var accepted = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         var people = Enumerable.Range(0, settings.Users).Select(i =>
-            new Person($"chaos-user-{i + 1:00}", new ResilientClient(ResilientClient.CreateHttp(handler.BaseAddress, DevTokenCommand.Mint(auth, $"chaos-user-{i + 1:00}", false, TimeSpan.FromHours(2))), tally, deadline),
+            new Person($"chaos-user-{i + 1:00}", new ResilientClient(ResilientClient.CreateHttp(handler.BaseAddress, DevTokens.Mint(auth, $"chaos-user-{i + 1:00}", false, TimeSpan.FromHours(2))), tally, deadline),
                 tally, new Random(random.Next()), () => Interlocked.Increment(ref accepted))).ToList();
         var clients = Task.WhenAll(people.Select((p, i) => Task.Run(() => p.RunAsync(settings.Uploads / settings.Users + (i < settings.Uploads % settings.Users ? 1 : 0)))));
         var faults = new FaultPlan(settings, new Random(random.Next()));

@@ -10,7 +10,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Npgsql;
 
 var counts = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).Order().ToArray() : [10_000, 50_000];
@@ -35,9 +35,9 @@ string[] handlerArgs =
     "--Logging:LogLevel:Default=Warning",
 ];
 // The handler's own Main (Checkup.Functions' Program), on a thread of its own: it runs until the process ends.
-new Thread(() => typeof(AuthOptions).Assembly.EntryPoint!.Invoke(null, [handlerArgs])) { IsBackground = true }.Start();
+new Thread(() => typeof(Checkup.Functions.Auth.AuthSetup).Assembly.EntryPoint!.Invoke(null, [handlerArgs])) { IsBackground = true }.Start();
 await WaitForAsync(port); // migrations have run
-var token = DevTokenCommand.Mint(auth, "bench-admin", admin: true, TimeSpan.FromHours(1));
+var token = DevTokens.Mint(auth, "bench-admin", admin: true, TimeSpan.FromHours(1));
 
 try
 {

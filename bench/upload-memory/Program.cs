@@ -7,7 +7,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Npgsql;
 
 const int Warmups = 3;
@@ -36,12 +36,12 @@ string[] args2 =
     "--Logging:LogLevel:Default=Warning",
 ];
 // The handler's own Main (Checkup.Functions' Program), on a thread of its own: it runs until the process ends.
-var handler = new Thread(() => typeof(AuthOptions).Assembly.EntryPoint!.Invoke(null, [args2]))
+var handler = new Thread(() => typeof(Checkup.Functions.Auth.AuthSetup).Assembly.EntryPoint!.Invoke(null, [args2]))
     { IsBackground = true };
 handler.Start();
 await WaitForAsync(port);
 
-var token = DevTokenCommand.Mint(auth, "bench-user", admin: false, TimeSpan.FromHours(1));
+var token = DevTokens.Mint(auth, "bench-user", admin: false, TimeSpan.FromHours(1));
 try
 {
     for (var i = 0; i < Warmups; i++)

@@ -1,7 +1,7 @@
 using System.Net;
 using Checkup.Core.Admin;
 using Checkup.Core.Cloudinary;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Checkup.Tests.Infrastructure;
 using Checkup.Tests.Submissions;
 using Microsoft.AspNetCore.TestHost;

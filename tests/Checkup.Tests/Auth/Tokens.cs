@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using Checkup.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -12,7 +12,7 @@ namespace Checkup.Tests.Auth;
 public static class Tokens
 {
     public static string Valid(string sub, bool admin = false) =>
-        DevTokenCommand.Mint(new AuthOptions { SigningKey = CheckupFactory.SigningKey, Issuer = CheckupFactory.Issuer, Audience = CheckupFactory.Audience },
+        DevTokens.Mint(new AuthOptions { SigningKey = CheckupFactory.SigningKey, Issuer = CheckupFactory.Issuer, Audience = CheckupFactory.Audience },
             sub, admin, TimeSpan.FromHours(1));
 
     public static string Create(

@@ -165,14 +165,14 @@ public sealed class SlowUploadTests : IAsyncLifetime
             _rest = rest;
         }
 
-        public static async Task<SlowUpload> StartAsync(int port, Checkup.Functions.Auth.AuthOptions auth, string owner, int firstBytes)
+        public static async Task<SlowUpload> StartAsync(int port, Checkup.Core.Auth.AuthOptions auth, string owner, int firstBytes)
         {
             var body = new MemoryStream();
             body.Write(Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"));
             body.Write(TestImages.Png(totalBytes: 2 * 1024 * 1024));
             body.Write(Encoding.ASCII.GetBytes($"\r\n--{Boundary}--\r\n"));
             var bytes = body.ToArray();
-            var token = Checkup.Functions.Auth.DevTokenCommand.Mint(auth, owner, admin: false, TimeSpan.FromHours(1));
+            var token = Checkup.Core.Auth.DevTokens.Mint(auth, owner, admin: false, TimeSpan.FromHours(1));
             var head = Encoding.ASCII.GetBytes(
                 $"POST /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n" +
                 $"Content-Type: multipart/form-data; boundary={Boundary}\r\nContent-Length: {bytes.Length}\r\n\r\n");

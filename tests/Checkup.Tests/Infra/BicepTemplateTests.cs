@@ -1,10 +1,12 @@
+using System.Reflection;
 using System.Text.Json;
 using Checkup.Core.Configuration;
 using Checkup.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Checkup.Tests.Infra;
 
-/// <summary>What the compiled ARM template must hold for the handler to run on Azure as the code expects.</summary>
+/// <summary>What the compiled ARM template must hold for the worker to run on Azure as the code expects.</summary>
 public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixture<CompiledTemplate>
 {
     private static readonly StorageOptions AppDefaults = new();
@@ -18,7 +20,7 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
     }
 
     [Fact]
-    public void Function_app_runs_the_custom_handler_on_flex_consumption_with_a_system_assigned_identity()
+    public void Function_app_runs_the_dotnet_isolated_worker_on_net_10_on_flex_consumption_with_a_system_assigned_identity()
     {
         var plan = compiled.Resource("Microsoft.Web/serverfarms");
         var site = compiled.Resource("Microsoft.Web/sites");
@@ -27,10 +29,12 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         Assert.Equal("FlexConsumption", plan.GetProperty("sku").GetProperty("tier").GetString());
         Assert.Equal("functionapp,linux", site.GetProperty("kind").GetString());
         Assert.Equal("SystemAssigned", site.GetProperty("identity").GetProperty("type").GetString());
-        Assert.Equal("custom", config.GetProperty("runtime").GetProperty("name").GetString());
-        Assert.Equal("1.0", config.GetProperty("runtime").GetProperty("version").GetString());
+        Assert.Equal("dotnet-isolated", config.GetProperty("runtime").GetProperty("name").GetString());
+        Assert.Equal("10.0", config.GetProperty("runtime").GetProperty("version").GetString());
         Assert.Equal("SystemAssignedIdentity", config.GetProperty("deployment").GetProperty("storage").GetProperty("authentication").GetProperty("type").GetString());
-        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", compiled.Text); // Flex refuses it
+        // Flex takes the runtime from functionAppConfig only and refuses these as app settings.
+        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", compiled.Text);
+        Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", compiled.Text);
     }
 
     [Fact]
@@ -44,7 +48,10 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         Assert.Contains(AppDefaults.StagingContainer, containers);
         Assert.Contains(AppDefaults.UploadQueue, queues);
         Assert.Contains(AppDefaults.PoisonQueue, queues);
-        Assert.Equal(AppDefaults.UploadQueue, ProcessImageQueueName()); // the queue the host watches is the one deployed
+        // The queue ProcessImage's trigger watches is named by an app setting, and that setting names the deployed queue.
+        var setting = ProcessImageQueueSetting();
+        Assert.Equal("Storage__UploadQueue", setting);
+        Assert.Equal(AppDefaults.UploadQueue, compiled.Evaluate(AppSettings()[setting]));
         Assert.Contains("variables('deploymentContainerName')", deployment);
         Assert.Contains(compiled.Variable("deploymentContainerName"), containers);
     }
@@ -159,9 +166,15 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         return query.StartsWith("[variables('", StringComparison.Ordinal) ? compiled.Variable(query["[variables('".Length..^"')]".Length]) : query;
     }
 
-    private static string ProcessImageQueueName()
+    /// <summary>
+    /// The app setting that names ProcessImage's queue, from its <c>[QueueTrigger("%Setting:Name%")]</c> (the worker's
+    /// functions.metadata carries the same): "Storage:UploadQueue" is the app setting Storage__UploadQueue.
+    /// </summary>
+    private static string ProcessImageQueueSetting()
     {
-        var function = Path.Combine(TestEnvironment.RepositoryRoot, "Checkup.Functions", "FunctionApp", "ProcessImage", "function.json");
-        return JsonDocument.Parse(File.ReadAllText(function)).RootElement.GetProperty("bindings")[0].GetProperty("queueName").GetString()!;
+        var method = typeof(Checkup.Functions.Functions.ImagePipelineFunctions).GetMethod("ProcessImage")!;
+        var trigger = method.GetParameters().Select(p => p.GetCustomAttribute<QueueTriggerAttribute>()).Single(a => a is not null)!;
+        Assert.Matches("^%[^%]+%$", trigger.QueueName); // a setting, not a literal queue name
+        return trigger.QueueName.Trim('%').Replace(":", "__", StringComparison.Ordinal);
     }
 }

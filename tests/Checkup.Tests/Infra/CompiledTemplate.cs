@@ -66,6 +66,12 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
 
     public string Variable(string name) => Template.GetProperty("variables").GetProperty(name).GetString()!;
 
+    /// <summary>A property value resolved where it is a literal or a plain variable: <c>[variables('uploadQueueName')]</c> -> <c>image-uploads</c>.</summary>
+    public string Evaluate(string value) => PlainVariable().Match(value) is { Success: true } variable ? Variable(variable.Groups[1].Value) : value;
+
+    [GeneratedRegex(@"^\[variables\('(\w+)'\)\]$")]
+    private static partial Regex PlainVariable();
+
     [GeneratedRegex(@",\s*(?:variables\('(?<variable>\w+)'\)|'(?<literal>[^']*)')\)\]$")]
     private static partial Regex LastFormatArgument();
 }

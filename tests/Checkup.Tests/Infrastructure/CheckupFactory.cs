@@ -1,4 +1,4 @@
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 
 namespace Checkup.Tests.Infrastructure;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Checkup.Core;
 using Checkup.Core.Storage;
-using Checkup.Functions.Auth;
+using Checkup.Core.Auth;
 using FunctionsHost.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -155,7 +155,7 @@ public sealed partial class HostedApp : IAsyncDisposable
     public HttpClient ClientFor(string sub, bool admin = false)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenCommand.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokens.Mint(Auth, sub, admin, TimeSpan.FromHours(1)));
         return client;
     }
 

@@ -2,14 +2,18 @@ using System.IO.Compression;
 using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
+using Checkup.Core.Cloudinary;
+using Checkup.Core.Images;
 using Checkup.Tests.Auth;
 using Checkup.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Checkup.Tests.Package;
 
-/// <summary>The zip that gets deployed, checked as the Functions host will see it (on Linux, like the package).</summary>
+/// <summary>
+/// The zip that gets deployed (runtime dotnet-isolated), checked as the Functions host will see it, and run under the
+/// local Functions host from its unpacked files (on Linux, like the package).
+/// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class PackageTests(PublishedPackage package) : IClassFixture<PublishedPackage>
 {
@@ -23,15 +27,21 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
     }
 
     [Fact]
-    public void Zip_has_host_json_every_function_folder_and_the_executable_with_its_run_bit_at_the_root()
+    public void Zip_has_the_isolated_worker_files_and_the_executable_with_its_run_bit_at_the_root_and_no_function_json()
     {
         using var zip = ZipFile.OpenRead(package.Zip);
         var entries = zip.Entries.ToDictionary(e => e.FullName);
 
-        Assert.Contains("host.json", entries.Keys);
-        Assert.All(PublishedPackage.Functions(), name => Assert.Contains($"{name}/function.json", entries.Keys));
+        foreach (var file in new[] { "host.json", "functions.metadata", "worker.config.json", "extensions.json" })
+        {
+            Assert.Contains(file, entries.Keys);
+        }
+
+        Assert.Contains(entries.Keys, e => e.StartsWith(".azurefunctions/", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries.Keys, e => Path.GetFileName(e) == "function.json"); // the worker describes its functions itself
         Assert.DoesNotContain(entries.Keys, e => e.StartsWith("FunctionApp/", StringComparison.Ordinal));
         Assert.DoesNotContain(entries.Keys, e => e.EndsWith("local.settings.json", StringComparison.Ordinal));
+        Assert.False(Json("host.json").TryGetProperty("customHandler", out _), "host.json still describes a custom handler");
 
         var mode = (UnixFileMode)((entries[PublishedPackage.Executable].ExternalAttributes >> UnixModeShift) & 0x1FF);
         Assert.True(mode.HasFlag(UnixFileMode.UserExecute), $"the executable is stored with mode {mode}");
@@ -39,9 +49,43 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
     }
 
     [Fact]
+    public void Worker_config_starts_the_packaged_executable_as_a_dotnet_isolated_worker()
+    {
+        var description = Json("worker.config.json").GetProperty("description");
+
+        Assert.Equal("dotnet-isolated", description.GetProperty("language").GetString());
+        Assert.Equal("{WorkerRoot}" + PublishedPackage.Executable, description.GetProperty("defaultExecutablePath").GetString());
+        Assert.Equal("true", description.GetProperty("workerIndexing").GetString());
+    }
+
+    [Fact]
+    public void Functions_metadata_lists_the_functions_of_the_build_with_the_queue_and_timer_triggers()
+    {
+        var packaged = Functions(Json("functions.metadata"));
+        var built = Functions(JsonDocument.Parse(File.ReadAllText(Path.Combine(PublishedPackage.BuildOutput, "functions.metadata"))).RootElement);
+
+        Assert.Equal(built.Keys.Order(), packaged.Keys.Order());
+        Assert.Equal("queueTrigger", packaged["ProcessImage"].GetProperty("type").GetString());
+        Assert.Equal("%Storage:UploadQueue%", packaged["ProcessImage"].GetProperty("queueName").GetString());
+        Assert.Equal("timerTrigger", packaged["CleanupImages"].GetProperty("type").GetString());
+        Assert.All(packaged.Where(f => f.Key is not ("ProcessImage" or "CleanupImages")), f => Assert.Equal("httpTrigger", f.Value.GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public void Extensions_json_names_the_queue_extension_and_every_assembly_it_names_is_in_the_package()
+    {
+        var extensions = Json("extensions.json").GetProperty("extensions").EnumerateArray().ToList();
+
+        Assert.Contains(extensions, e => e.GetProperty("name").GetString() == "AzureStorageQueues");
+        Assert.All(extensions, e => Assert.True(
+            File.Exists(Path.Combine(package.Unpacked, e.GetProperty("hintPath").GetString()!)),
+            $"extensions.json names {e.GetProperty("hintPath").GetString()}, which the package lacks"));
+    }
+
+    [Fact]
     public void Package_is_self_contained_for_linux_x64()
     {
-        var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(package.Unpacked, "Checkup.Functions.runtimeconfig.json"))).RootElement;
+        var runtimeConfig = Json("Checkup.Functions.runtimeconfig.json");
 
         // A framework-dependent app names "frameworks" to look up on the machine; a self-contained one "includedFrameworks".
         Assert.True(runtimeConfig.GetProperty("runtimeOptions").TryGetProperty("includedFrameworks", out _));
@@ -54,86 +98,65 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
     {
         // Checkup.Functions/runtimeconfig.template.json: idle pool threads spinning (sched_yield) took a fifth of the
         // handler's CPU under autosave load, CPU that PostgreSQL on the same cores needed (bench/run, autosave).
-        var runtimeConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(package.Unpacked, "Checkup.Functions.runtimeconfig.json"))).RootElement;
-        var properties = runtimeConfig.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = Json("Checkup.Functions.runtimeconfig.json").GetProperty("runtimeOptions").GetProperty("configProperties");
 
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
 
     [Fact]
-    public async Task Unpacked_handler_started_as_the_host_starts_it_answers_root_and_forwarded_health_and_leaves_the_queue_to_the_host()
+    public async Task Unpacked_package_under_the_functions_host_runs_its_own_executable_and_answers_health()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        var uploadQueue = "pkg-uploads-" + suffix;
-        var stagingContainer = "pkg-staging-" + suffix;
-        var queue = new QueueServiceClient(TestEnvironment.Storage).GetQueueClient(uploadQueue);
-        await queue.CreateIfNotExistsAsync();
-        var waiting = await queue.SendMessageAsync("""{"imageId":"00000000-0000-0000-0000-000000000000"}""");
-        await using var handler = await HandlerProcess.StartAsync(package.Unpacked, TestEnvironment.UnusedPort(), new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Postgres"] = TestEnvironment.Postgres,
-            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
-            ["Storage__StagingContainer"] = stagingContainer,
-            ["Storage__UploadQueue"] = uploadQueue,
-            ["CLOUDINARY_URL"] = "cloudinary://package-key:package-secret@checkup-package",
-            ["Auth__SigningKey"] = CheckupFactory.SigningKey,
-            ["Auth__Issuer"] = CheckupFactory.Issuer,
-            ["Auth__Audience"] = CheckupFactory.Audience,
-            ["Auth__Authority"] = null,
-            ["Triggers__Standalone"] = null, // whatever the default: the host's port alone must switch the triggers off
-            ["ASPNETCORE_URLS"] = null,
-            ["ASPNETCORE_ENVIRONMENT"] = null,
-        });
+        var app = await package.RunningAsync();
 
-        // What the host forwards: the original path, Host header and its own headers.
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/health");
-        request.Headers.Host = "checkup-func.azurewebsites.net";
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Azure-Functions-HostVersion", "4.1040.300.0");
-        using var health = await handler.Client.SendAsync(request);
+        // The host started the worker from the package's worker.config.json: the self-contained executable, not `dotnet`.
+        Assert.Equal(Path.Combine(package.Unpacked, PublishedPackage.Executable), new FileInfo($"/proc/{app.WorkerProcessId}/exe").LinkTarget);
+        using var health = await app.CreateClient().GetAsync("/api/health");
         var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement;
 
-        Assert.True(health.StatusCode == HttpStatusCode.OK, $"GET /api/health answered {(int)health.StatusCode}: {body}\n{handler.Output}");
+        Assert.True(health.StatusCode == HttpStatusCode.OK, $"GET /api/health answered {(int)health.StatusCode}: {body}\n{app.Output}");
         Assert.Equal("healthy", body.GetProperty("status").GetString());
-        Assert.Contains($"Running under the Functions host (port {handler.Port}): queue and timer triggers arrive from the host", handler.Output);
-        Assert.DoesNotContain("triggers run in-process", handler.Output);
-        var stillQueued = (await queue.PeekMessagesAsync(maxMessages: 32)).Value;
-        Assert.Contains(stillQueued, m => m.MessageId == waiting.Value.MessageId && m.DequeueCount == 0); // nobody in the process took it
-        await queue.DeleteIfExistsAsync();
-        await new BlobServiceClient(TestEnvironment.Storage).GetBlobContainerClient(stagingContainer).DeleteIfExistsAsync();
     }
+
     [Fact]
-    public async Task Unpacked_handler_decodes_images_with_the_libvips_it_carries()
+    public async Task Unpacked_package_takes_an_upload_and_its_queue_message_brings_the_image_to_cloudinary()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        var stagingContainer = "pkg-staging-" + suffix;
-        await using var handler = await HandlerProcess.StartAsync(package.Unpacked, TestEnvironment.UnusedPort(), new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Postgres"] = TestEnvironment.Postgres,
-            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
-            ["Storage__StagingContainer"] = stagingContainer,
-            ["Storage__UploadQueue"] = "pkg-uploads-" + suffix,
-            ["CLOUDINARY_URL"] = "cloudinary://package-key:package-secret@checkup-package",
-            ["Auth__SigningKey"] = CheckupFactory.SigningKey,
-            ["Auth__Issuer"] = CheckupFactory.Issuer,
-            ["Auth__Audience"] = CheckupFactory.Audience,
-            ["Auth__Authority"] = null,
-            ["ASPNETCORE_URLS"] = null,
-            ["ASPNETCORE_ENVIRONMENT"] = null,
-        });
+        var app = await package.RunningAsync();
+
+        using var upload = await UploadAsync(app, Users.New(), TestImages.Png());
+        var created = await upload.Content.ReadAsStringAsync();
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, $"{(int)upload.StatusCode}: {created}\n{app.Output}");
+        var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetGuid();
+
+        // The upload's message goes through the real queue to ProcessImage, which the host triggers.
+        var row = await WaitForStatusAsync(app, id, ImageStatus.SavedInCloudinary);
+        Assert.True(row.Status == ImageStatus.SavedInCloudinary, $"image {id} is {row.Status} ({row.Error})\n{app.Output}");
+        Assert.NotNull(app.Cloudinary.Asset(CloudinaryClient.PublicIdFor(id)));
+        Assert.Contains("Executed 'Functions.ProcessImage' (Succeeded", app.Output);
+    }
+
+    [Fact]
+    public async Task Unpacked_package_decodes_images_with_the_libvips_it_carries()
+    {
+        var app = await package.RunningAsync();
         var owner = Users.New();
 
-        // Both are small enough to be decoded at upload: the first decodes, the second only has a PNG's header.
-        using var decodes = await UploadAsync(handler.Client, owner, TestImages.Png());
-        using var truncated = await UploadAsync(handler.Client, owner, TestImages.TruncatedPng());
+        // A PNG that has only its header is refused at upload because libvips (loaded from the package) cannot decode it.
+        using var truncated = await UploadAsync(app, owner, TestImages.TruncatedPng());
 
-        Assert.True(decodes.StatusCode == HttpStatusCode.Created, $"{(int)decodes.StatusCode}: {await decodes.Content.ReadAsStringAsync()}\n{handler.Output}");
-        Assert.True(truncated.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{(int)truncated.StatusCode}: {await truncated.Content.ReadAsStringAsync()}\n{handler.Output}");
-        Assert.Contains("does not decode", await truncated.Content.ReadAsStringAsync());
-        await new BlobServiceClient(TestEnvironment.Storage).GetBlobContainerClient(stagingContainer).DeleteIfExistsAsync();
+        var body = await truncated.Content.ReadAsStringAsync();
+        Assert.True(truncated.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{(int)truncated.StatusCode}: {body}\n{app.Output}");
+        Assert.Contains("does not decode", body);
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, string owner, byte[] image)
+    private JsonElement Json(string file) => JsonDocument.Parse(File.ReadAllText(Path.Combine(package.Unpacked, file))).RootElement.Clone();
+
+    /// <summary>Each function's trigger binding, by function name.</summary>
+    private static Dictionary<string, JsonElement> Functions(JsonElement metadata) =>
+        metadata.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).Clone());
+
+    private static async Task<HttpResponseMessage> UploadAsync(PackagedApp app, string owner, byte[] image)
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(image);
@@ -141,6 +164,23 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
         form.Add(file, "file", "photo.png");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/images") { Content = form };
         request.Headers.Authorization = new("Bearer", Tokens.Valid(owner));
+        using var client = app.CreateClient();
         return await client.SendAsync(request);
+    }
+
+    private static async Task<ImageRow> WaitForStatusAsync(PackagedApp app, Guid id, string status)
+    {
+        var store = app.Services.GetRequiredService<ImageStore>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var row = await store.FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no image {id}");
+            if (row.Status == status || DateTime.UtcNow > deadline)
+            {
+                return row;
+            }
+
+            await Task.Delay(100);
+        }
     }
 }

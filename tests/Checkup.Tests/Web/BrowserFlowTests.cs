@@ -119,7 +119,7 @@ public sealed class BrowserFlowTests
         await using var foreign = await RecordingServer.StartAsync();
         await using var context = await host.Browser.NewContextAsync();
         var user = Users.New("browser");
-        var token = Checkup.Functions.Auth.DevTokenCommand.Mint(host.Api.Auth, user, false, TimeSpan.FromHours(1));
+        var token = Checkup.Core.Auth.DevTokens.Mint(host.Api.Auth, user, false, TimeSpan.FromHours(1));
         var tab = await host.OpenAsync(context, user);
         await Expect(tab.Locator("#screen-start")).ToBeVisibleAsync(); // signed in: the token is in the tab's session
 
@@ -224,7 +224,7 @@ public sealed class BrowserFlowTests
         }
 
         using var client = new HttpClient { BaseAddress = new Uri(host.ApiUrl) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Checkup.Functions.Auth.DevTokenCommand.Mint(host.Api.Auth, user, false, TimeSpan.FromMinutes(5)));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Checkup.Core.Auth.DevTokens.Mint(host.Api.Auth, user, false, TimeSpan.FromMinutes(5)));
         using var response = await client.GetAsync($"/api/images/{imageId}");
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
     }

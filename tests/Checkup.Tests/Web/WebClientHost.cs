@@ -76,7 +76,7 @@ public sealed class WebClientHost : IAsyncDisposable
     public async Task<IPage> OpenAsync(IBrowserContext context, string? sub)
     {
         var page = await context.NewPageAsync();
-        var token = sub is null ? null : Checkup.Functions.Auth.DevTokenCommand.Mint(Api.Auth, sub, false, TimeSpan.FromHours(1));
+        var token = sub is null ? null : Checkup.Core.Auth.DevTokens.Mint(Api.Auth, sub, false, TimeSpan.FromHours(1));
         await page.GotoAsync(token is null ? $"{WebUrl}/#api={Uri.EscapeDataString(ApiUrl)}" : $"{WebUrl}/#api={Uri.EscapeDataString(ApiUrl)}&token={token}");
         return page;
     }

@@ -58,7 +58,7 @@ public sealed partial class OpenApiDocsTests(HostedAppFixture fixture)
         var operationIds = document.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(o => o.Value.GetProperty("operationId").GetString()!))
             .ToList();
-        var token = DevTokenCommand.Mint(HostedApp.Auth, Users.New("docs"), admin: false, TimeSpan.FromHours(1));
+        var token = Checkup.Core.Auth.DevTokens.Mint(HostedApp.Auth, Users.New("docs"), admin: false, TimeSpan.FromHours(1));
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -65,7 +65,7 @@ public sealed class WorkerPipelineTests(HostedAppFixture fixture) : IClassFixtur
     public async Task A_token_from_another_issuer_is_refused_with_the_reason()
     {
         var client = App.CreateClient();
-        var forged = Checkup.Functions.Auth.DevTokenCommand.Mint(new() { SigningKey = CheckupFactory.SigningKey, Issuer = "someone-else", Audience = CheckupFactory.Audience },
+        var forged = Checkup.Core.Auth.DevTokens.Mint(new() { SigningKey = CheckupFactory.SigningKey, Issuer = "someone-else", Audience = CheckupFactory.Audience },
             Users.New(), admin: false, TimeSpan.FromHours(1));
         client.DefaultRequestHeaders.Authorization = new("Bearer", forged);
 

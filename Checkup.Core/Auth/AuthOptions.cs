@@ -1,8 +1,13 @@
-namespace Checkup.Functions.Auth;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Checkup.Core.Auth;
 
 /// <summary>
 /// Either an OpenID Connect issuer (<c>Auth__Authority</c>, keys from its discovery document) or an HS256 shared
 /// secret (<c>Auth__SigningKey</c> with <c>Auth__Issuer</c>); <c>Auth__Audience</c> in both cases.
+/// In Checkup.Core because the worker (which validates tokens) and tools/Checkup.Cli and the tests (which mint them)
+/// share it.
 /// </summary>
 public sealed class AuthOptions
 {
@@ -16,7 +21,8 @@ public sealed class AuthOptions
 
     public bool UsesSharedKey => string.IsNullOrWhiteSpace(Authority);
 
-    internal static string? Problem(AuthOptions o)
+    /// <summary>What is wrong with the settings, in words that name the setting; null when they can be used.</summary>
+    public static string? Problem(AuthOptions o)
     {
         if (string.IsNullOrWhiteSpace(o.Authority) && string.IsNullOrWhiteSpace(o.SigningKey))
         {
@@ -45,4 +51,7 @@ public sealed class AuthOptions
             ? $"Auth__SigningKey is too short: HS256 needs at least {MinimumKeyBytes} bytes of secret."
             : null;
     }
+
+    /// <summary>The HS256 key of <see cref="SigningKey"/> (only when <see cref="UsesSharedKey"/>).</summary>
+    public SymmetricSecurityKey SharedKey() => new(Encoding.UTF8.GetBytes(SigningKey!));
 }
