@@ -63,7 +63,7 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             }
 
             byStatus[response?.Status ?? 0] = byStatus.GetValueOrDefault(response?.Status ?? 0) + 1;
-            if (Verdict(hostile.Expect, response) is { } problem)
+            if (Verdict(hostile, response) is { } problem)
             {
                 failures.Add($"{hostile.Request}: {problem}: {response}");
             }
@@ -84,16 +84,24 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <returns>null when the answer is a proper refusal, otherwise what is wrong with it.</returns>
-    private static string? Verdict(Expect expect, RawResponse? response)
+    private static string? Verdict(HostileCase hostile, RawResponse? response)
     {
+        var expect = hostile.Expect;
         if (response is null || response == RawHttp.TimedOut)
         {
-            return expect == Expect.Gone ? null : "no answer";
+            // A body sent a byte at a time: the worker cuts the upload off (SlowUploadTests see it do so), but the host
+            // relays its 408 only once the client stops sending (tools/FunctionsHost/README.md), which this one never does.
+            return expect == Expect.Gone || hostile.Request.DripEvery is not null ? null : "no answer";
         }
 
         if (response.Status >= 500)
         {
             return "a server error";
+        }
+
+        if (HostRefusals.Contains(response.Status) && response.Body.Length == 0)
+        {
+            return null; // the Functions host's own answer: no function took the request (see HostRefusals)
         }
 
         if (response.Status < 400)
@@ -112,6 +120,13 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             _ => null,
         };
     }
+
+    /// <summary>
+    /// What the Functions host answers itself, before any function runs, with no body (on Azure as here): an address
+    /// outside /api (404), a method no function takes (405), headers past its limits (414, 431), a body that never comes
+    /// (408). The app's own answers are problem+json.
+    /// </summary>
+    private static readonly HashSet<int> HostRefusals = [404, 405, 408, 414, 431];
 
     private static bool HasCode(string body)
     {

@@ -73,7 +73,9 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
             }
         }
         var outcome = await invocation;
-        if (!outcome.Succeeded && !context.Response.HasStarted)
+        // A forwarding error has its own answer (400 for a client's broken body, 502/504 for the worker): the invocation
+        // that failed because of it changes nothing.
+        if (!outcome.Succeeded && error == ForwarderError.None && !context.Response.HasStarted)
         {
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
