@@ -81,8 +81,13 @@ public static class ImagesApi
         HttpContext http, ImageUploads uploads, string boundary, string? idempotencyKey, string owner, UploadPace pace)
     {
         var ct = pace.Token;
-        using var activity = CheckupTelemetry.Source.StartActivity("UploadImage");
-        var traceparent = CheckupTelemetry.CurrentTraceparent(http.Request.Headers.TraceParent.ToString());
+        // A function runs in the worker's invocation, outside the HTTP request's activity: the caller's traceparent is the
+        // parent, so the upload, its queue message and ProcessImage stay in the caller's trace.
+        var callerTrace = http.Request.Headers.TraceParent.ToString();
+        using var activity = Activity.Current is null && callerTrace.Length > 0
+            ? CheckupTelemetry.StartLinked("UploadImage", ActivityKind.Internal, callerTrace)
+            : CheckupTelemetry.Source.StartActivity("UploadImage");
+        var traceparent = CheckupTelemetry.CurrentTraceparent(callerTrace);
         try
         {
             var file = await MultipartFile.OpenAsync(pace.Body, boundary, http.Request.ContentLength, ct);

@@ -58,7 +58,11 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             }
             catch (OperationCanceledException)
             {
-                failures.Add($"{hostile.Request}: no answer and no close within the limit");
+                if (Verdict(hostile, null) is { } problem)
+                {
+                    failures.Add($"{hostile.Request}: {problem}: no answer and no close within the limit");
+                }
+
                 continue;
             }
 

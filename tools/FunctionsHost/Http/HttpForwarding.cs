@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using FunctionsHost.Invocations;
@@ -87,6 +88,18 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
     private static InvocationRequest Request(HttpContext context, FunctionDescriptor function, string invocationId)
     {
         var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id };
+        // As the Azure host's request telemetry does, the invocation continues the caller's W3C trace (a span of its
+        // own under the caller's): the worker's invocation activity, and what the function starts, share its trace id.
+        if (ActivityContext.TryParse(context.Request.Headers.TraceParent.ToString(), context.Request.Headers.TraceState.ToString(), isRemote: true, out var caller))
+        {
+            var flags = caller.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00";
+            request.TraceContext = new RpcTraceContext
+            {
+                TraceParent = $"00-{caller.TraceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}",
+                TraceState = caller.TraceState ?? "",
+            };
+        }
+
         var http = new RpcHttp
         {
             Method = context.Request.Method,
