@@ -61,8 +61,8 @@ public static class Autosave
         var postgres = await PostgresProcesses.FindAsync(system.ConnectionString);
         for (var round = 0; round < rounds; round++)
         {
-            api.Add(await MeasureCpuAsync(() => WrkAsync(lua, url, connections, seconds), postgres, system.Pid, "handler", "wrk"));
-            database.Add(await MeasureCpuAsync(() => PgbenchAsync(system.ConnectionString, script, mode, connections, seconds, description), postgres, null, null, "pgbench"));
+            api.Add(await MeasureCpuAsync(() => WrkAsync(lua, url, connections, seconds), postgres, [("handler", system.Pid), ("host", system.HostPid)], "wrk"));
+            database.Add(await MeasureCpuAsync(() => PgbenchAsync(system.ConnectionString, script, mode, connections, seconds, description), postgres, [], "pgbench"));
             Console.Error.WriteLine($"autosave round {round + 1}: api {api[^1]["rps"]} req/s, pgbench {database[^1]["tps"]} tps");
         }
 
@@ -97,11 +97,12 @@ public static class Autosave
 
     /// <summary>
     /// Runs one load round and adds <c>cpu_us</c>: CPU microseconds per request (or transaction) used by PostgreSQL, the
-    /// handler (when given) and the load generator (this driver's reaped child processes: wrk or pgbench).
+    /// given processes (the worker as "handler", the Functions host) and the load generator (this driver's reaped child
+    /// processes: wrk or pgbench).
     /// </summary>
-    private static async Task<JsonObject> MeasureCpuAsync(Func<Task<JsonObject>> round, PostgresProcesses? postgres, int? handlerPid, string? handler, string loadGenerator)
+    private static async Task<JsonObject> MeasureCpuAsync(Func<Task<JsonObject>> round, PostgresProcesses? postgres, (string Name, int Pid)[] processes, string loadGenerator)
     {
-        var before = (Postgres: postgres?.CpuSeconds() ?? 0, Handler: Bench.CpuSeconds(handlerPid), Load: Bench.ChildrenCpuSeconds());
+        var before = (Postgres: postgres?.CpuSeconds() ?? 0, Processes: processes.Select(p => Bench.CpuSeconds(p.Pid)).ToArray(), Load: Bench.ChildrenCpuSeconds());
         var result = await round();
         var requests = result["requests"]!.GetValue<long>();
         var cpu = new JsonObject();
@@ -110,9 +111,9 @@ public static class Autosave
             cpu["postgres"] = PerRequest(postgres.CpuSeconds() - before.Postgres);
         }
 
-        if (handler is not null)
+        for (var i = 0; i < processes.Length; i++)
         {
-            cpu[handler] = PerRequest(Bench.CpuSeconds(handlerPid) - before.Handler);
+            cpu[processes[i].Name] = PerRequest(Bench.CpuSeconds(processes[i].Pid) - before.Processes[i]);
         }
 
         cpu[loadGenerator] = PerRequest(Bench.ChildrenCpuSeconds() - before.Load);

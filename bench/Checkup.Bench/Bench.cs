@@ -11,8 +11,49 @@ public static class Bench
     public static string Postgres => Required("ConnectionStrings__Postgres");
     public static string Storage => Required("AzureWebJobsStorage");
 
-    /// <summary>The published Checkup.Functions executable (self-contained linux-x64, Release) the verbs start.</summary>
-    public static string AppExecutable => Required("CHECKUP_BENCH_APP");
+    /// <summary>The published Checkup.Functions worker (self-contained linux-x64, Release): the host's script root.</summary>
+    public static string WorkerDirectory => Required("CHECKUP_BENCH_WORKER");
+
+    /// <summary>tools/FunctionsHost's FunctionsHost.dll (Release), the local Functions host every verb starts the worker under.</summary>
+    public static string FunctionsHost => Required("CHECKUP_BENCH_HOST");
+
+    /// <summary>The Functions host on <paramref name="port"/> for the worker published in <paramref name="scriptRoot"/>.</summary>
+    public static ProcessStartInfo HostStart(string scriptRoot, int port)
+    {
+        var start = new ProcessStartInfo("dotnet", [FunctionsHost, "--script-root", scriptRoot, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = scriptRoot,
+        };
+        start.Environment["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production";
+        return start;
+    }
+
+    /// <summary>A child process of <paramref name="pid"/> (the host's worker), from each process's parent in <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public static int? ChildOf(int pid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var candidate))
+            {
+                try
+                {
+                    // After "(comm)": state is [0], ppid [1].
+                    var fields = File.ReadAllText(Path.Combine(dir, "stat")).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (fields[1] == pid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    {
+                        return candidate;
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Logs of the system under test, wrk/pgbench scripts and results.jsonl.</summary>
     public static string OutputDirectory { get; } = Directory.CreateDirectory(

@@ -10,9 +10,11 @@ using Npgsql;
 namespace Checkup.Bench;
 
 /// <summary>
-/// The system under test: the published Checkup.Functions executable in a process of its own, standalone (no Functions
-/// host), on a scratch database, its own staging container and queue, and a free loopback port. Settings reach it as
-/// environment variables, as app settings do under the host. Its output goes to a log file beside the results.
+/// The system under test: the published Checkup.Functions worker under the local Functions host (tools/FunctionsHost,
+/// Release), as on Azure: the host listens on a free loopback port, forwards HTTP to the worker's own Kestrel and runs
+/// the queue trigger. A scratch database, its own staging container and queue; settings reach the host as environment
+/// variables (app settings), and the worker gets them from it. The host's output, the worker's logs included, goes to
+/// a log file beside the results.
 /// </summary>
 public sealed class BenchSystem : IAsyncDisposable
 {
@@ -31,7 +33,11 @@ public sealed class BenchSystem : IAsyncDisposable
         Auth = auth;
     }
 
-    public int Pid => _process.Id;
+    /// <summary>The worker's process: the app itself (its memory and CPU).</summary>
+    public int Pid { get; private set; }
+
+    /// <summary>The Functions host's process (the forwarding hop, the queue listener).</summary>
+    public int HostPid => _process.Id;
     public Uri BaseUrl { get; }
     public AuthOptions Auth { get; }
     public string ConnectionString { get; }
@@ -63,20 +69,23 @@ public sealed class BenchSystem : IAsyncDisposable
             ["Auth__Audience"] = auth.Audience,
             // Load comes from a few users: the per-person write limit would measure the limiter, not the system.
             ["RateLimits__WritesPerMinute"] = "1000000",
-            // The timer stays out of the measurements; the cleanup bench invokes /CleanupImages itself.
-            ["Triggers__CleanupSchedule"] = "0 0 0 1 1 *",
+            // ... and so would the per-person cap on uploads in flight (4): the upload rows send 8 and 32 at once as one person.
+            ["Images__MaxConcurrentUploads"] = "64",
+            // The timer stays out of the measurements: a disabled function is not scheduled, and the cleanup bench
+            // runs it through the host's admin API.
+            ["AzureWebJobs.CleanupImages.Disabled"] = "true",
+            ["AzureFunctionsWebHost__hostid"] = $"bench-{suffix}",
+            // The local host prints two lines per invocation (Executing, Executed) on its console, where the Azure host
+            // sends them, sampled, to Application Insights: at thousands of requests a second that would measure the
+            // console. Warnings and errors still reach the log.
+            ["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             environment[key] = value;
         }
 
-        var start = new ProcessStartInfo(Bench.AppExecutable, ["--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(Bench.AppExecutable)!,
-        };
+        var start = Bench.HostStart(Bench.WorkerDirectory, port);
         foreach (var (key, value) in environment)
         {
             if (value is null)
@@ -91,12 +100,13 @@ public sealed class BenchSystem : IAsyncDisposable
 
         var log = new StreamWriter(Path.Combine(Bench.OutputDirectory, $"{name}.log"), append: true) { AutoFlush = true };
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        var system = new BenchSystem(process, log, database, connectionString, suffix, new Uri($"http://127.0.0.1:{port}"), auth);
+        process.OutputDataReceived += (_, e) => system.Received(e.Data);
+        process.ErrorDataReceived += (_, e) => system.Received(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var system = new BenchSystem(process, log, database, connectionString, suffix, new Uri($"http://127.0.0.1:{port}"), auth);
         await system.WaitHealthyAsync();
+        system.Pid = Bench.ChildOf(process.Id) ?? throw new InvalidOperationException($"The Functions host {process.Id} answers but runs no worker process");
         return system;
     }
 
@@ -142,7 +152,7 @@ public sealed class BenchSystem : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"Checkup.Functions exited with {_process.ExitCode} at start; see {Bench.OutputDirectory}");
+                throw new InvalidOperationException($"The Functions host exited with {_process.ExitCode} at start; see {Bench.OutputDirectory}");
             }
 
             try
@@ -167,14 +177,14 @@ public sealed class BenchSystem : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"Checkup.Functions did not become healthy within 90 s (last: {last})");
+        throw new TimeoutException($"Checkup under the Functions host did not become healthy within 90 s (last: {last})");
     }
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            _process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true); // the host and its worker
             await _process.WaitForExitAsync();
         }
         catch (InvalidOperationException)
@@ -190,16 +200,52 @@ public sealed class BenchSystem : IAsyncDisposable
         await new QueueServiceClient(Bench.Storage).GetQueueClient(Container + "-poison").DeleteIfExistsAsync();
     }
 
-    private static void Write(StreamWriter log, string? line)
+    private readonly List<string> _lines = [];
+
+    /// <summary>Lines the host has written so far (its own and its worker's): a mark for <see cref="WaitForLineAsync"/>.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.Count;
+            }
+        }
+    }
+
+    /// <summary>The lines after <paramref name="mark"/> up to the first that <paramref name="match"/>es, once it is written.</summary>
+    public async Task<IReadOnlyList<string>> WaitForLineAsync(int mark, Func<string, bool> match, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < within)
+        {
+            lock (_lines)
+            {
+                var found = _lines.FindIndex(mark, new Predicate<string>(match));
+                if (found >= 0)
+                {
+                    return _lines.GetRange(mark, found - mark + 1);
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"The Functions host wrote no matching line within {within.TotalSeconds:0} s; see {Bench.OutputDirectory}");
+    }
+
+    private void Received(string? line)
     {
         if (line is null)
         {
             return;
         }
 
-        lock (log)
+        lock (_lines)
         {
-            log.WriteLine(line);
+            _lines.Add(line);
+            _log.WriteLine(line);
         }
     }
 

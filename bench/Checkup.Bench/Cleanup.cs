@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Checkup.Core.Images;
 using Npgsql;
 
 namespace Checkup.Bench;
 
 /// <summary>
-/// One CleanupImages run (POST /CleanupImages with the timer payload the Functions host sends) over N images in
-/// saved-cld with a staged copy to delete, for each N, each on a fresh handler and database. The run's per-step batch
+/// One CleanupImages run (<c>POST /admin/functions/CleanupImages</c>: the Functions host runs the timer function now) over
+/// N images in saved-cld with a staged copy to delete, for each N, each on a fresh host, worker and database; its time is
+/// the Duration of the host's <c>Executed 'Functions.CleanupImages'</c> line. The run's per-step batch
 /// cap (Images__CleanupMaxBatches) is raised so that one run does all N: the figure is how the run's time grows with
 /// the work (10x the images: linear is 10).
 /// <para>
@@ -18,12 +18,11 @@ namespace Checkup.Bench;
 /// machine), which would measure the emulator, not the cleanup. <c>--blobs-for 1000</c> adds runs with real blobs.
 /// </para>
 /// </summary>
-public static class Cleanup
+public static partial class Cleanup
 {
-    private const string TimerPayload = """
-        {"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},
-         "Metadata":{"sys":{"MethodName":"CleanupImages","UtcNow":"2026-11-22T10:00:01.1234567Z","RandGuid":"e59556b5-892a-4465-a19d-4396f0978dab"}}}
-        """;
+    [System.Text.RegularExpressions.GeneratedRegex(@"Duration=(\d+)ms")]
+    private static partial System.Text.RegularExpressions.Regex Duration();
+
 
     public static async Task<int> RunAsync(Arguments args)
     {
@@ -31,6 +30,8 @@ public static class Cleanup
         var withBlobs = args.Text("blobs-for", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
         var settings = Autosave.Settings(args);
         settings["Images__CleanupMaxBatches"] = "100000";
+        // The host's Executed line (with the run's duration) and the worker's summary are information.
+        settings["AzureFunctionsJobHost__logging__logLevel__default"] = "Information";
         var runs = new List<(int Images, double Seconds, double SeedSeconds)>();
         var blobRuns = new List<(int Images, double Seconds, double SeedSeconds)>();
         foreach (var (size, blobs) in sizes.Select(s => (s, false)).Concat(withBlobs.Select(s => (s, true))))
@@ -40,14 +41,22 @@ public static class Cleanup
             await SeedAsync(system, size, blobs);
             var seeded = seed.Elapsed.TotalSeconds;
             using var http = system.Client();
-            var clock = Stopwatch.StartNew();
-            using var response = await http.PostAsync("/CleanupImages", new StringContent(TimerPayload, Encoding.UTF8, "application/json"));
-            var seconds = clock.Elapsed.TotalSeconds;
-            var body = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode || !body.Contains($"staged copies deleted {size},", StringComparison.Ordinal))
+            var mark = system.LineCount;
+            using var response = await http.PostAsync("/admin/functions/CleanupImages", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
+            if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
             {
-                throw new InvalidOperationException($"The cleanup over {size} images answered {(int)response.StatusCode}: {body}");
+                throw new InvalidOperationException($"The host's admin API answered {(int)response.StatusCode} to running CleanupImages");
             }
+
+            var lines = await system.WaitForLineAsync(mark, l => l.Contains("Executed 'Functions.CleanupImages'", StringComparison.Ordinal), TimeSpan.FromMinutes(10));
+            var executed = Duration().Match(lines[^1]);
+            var summary = lines.LastOrDefault(l => l.Contains("Image cleanup: ", StringComparison.Ordinal)) ?? "";
+            if (!lines[^1].Contains("(Succeeded", StringComparison.Ordinal) || !executed.Success || !summary.Contains($"staged copies deleted {size},", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The cleanup over {size} images did not do it: {lines[^1]} {summary}");
+            }
+
+            var seconds = int.Parse(executed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) / 1000.0;
 
             await using var connection = new NpgsqlConnection(system.ConnectionString);
             await connection.OpenAsync();
@@ -57,7 +66,7 @@ public static class Cleanup
                 throw new InvalidOperationException($"{left} staged copies are left after the cleanup run over {size} images");
             }
 
-            Console.Error.WriteLine($"cleanup over {size}{(blobs ? " with blobs" : "")}: {seconds:0.00} s (seeding took {seeded:0.0} s): {JsonDocument.Parse(body).RootElement.GetProperty("Logs")[0]}");
+            Console.Error.WriteLine($"cleanup over {size}{(blobs ? " with blobs" : "")}: {seconds:0.00} s (seeding took {seeded:0.0} s): {summary}");
             (blobs ? blobRuns : runs).Add((size, seconds, seeded));
         }
 

@@ -3,24 +3,25 @@ using System.Diagnostics;
 namespace Checkup.Bench;
 
 /// <summary>
-/// Process start to the first 200 from /api/health, for the handler and for the empty app published the same way,
-/// started alternately (so both see the same background load), after one unmeasured start of each (disk cache).
-/// The medians count.
+/// Launch of the Functions host to the first 200 from /api/health, with Checkup's worker and with the empty worker (one
+/// HTTP function, <c>health</c>) published the same way, under the same host, started alternately (so both see the same
+/// background load), after one unmeasured start of each (disk cache). The medians count. Each start is a new host and
+/// worker; both are killed after the answer.
 /// </summary>
 public static class ColdStart
 {
     public static async Task<int> RunAsync(Arguments args)
     {
         var variant = args.Required("variant");
-        var empty = args.Required("empty");
-        var checkup = args.Required("checkup");
+        var empty = Path.GetFullPath(args.Required("empty"));
+        var checkup = Path.GetFullPath(args.Required("checkup"));
         var runs = args.Int("runs", 15);
         var settings = await CheckupSettingsAsync();
         var emptyTimes = new List<double>();
         var checkupTimes = new List<double>();
         for (var run = 0; run <= runs; run++)
         {
-            var e = await StartOnceAsync(empty, new Dictionary<string, string>());
+            var e = await StartOnceAsync(empty, new Dictionary<string, string> { ["AzureWebJobsStorage"] = Bench.Storage });
             var c = await StartOnceAsync(checkup, settings);
             if (run > 0)
             {
@@ -45,18 +46,13 @@ public static class ColdStart
         return 0;
     }
 
-    /// <summary>Milliseconds from starting <paramref name="exe"/> to its first 200 from /api/health; then it is killed.</summary>
-    private static async Task<double> StartOnceAsync(string exe, Dictionary<string, string> environment)
+    /// <summary>Milliseconds from launching the host on <paramref name="scriptRoot"/> to its first 200 from /api/health; then both are killed.</summary>
+    private static async Task<double> StartOnceAsync(string scriptRoot, Dictionary<string, string> environment)
     {
         var port = BenchSystem.FreePort();
         var url = $"http://127.0.0.1:{port}/api/health";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var start = new ProcessStartInfo(exe, ["--urls", $"http://127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(exe)!,
-        };
+        var start = Bench.HostStart(scriptRoot, port);
         foreach (var (k, v) in environment)
         {
             start.Environment[k] = v;
@@ -64,8 +60,9 @@ public static class ColdStart
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>(); // shown when the start fails
+        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -74,7 +71,8 @@ public static class ColdStart
             {
                 if (clock.Elapsed > TimeSpan.FromSeconds(60) || process.HasExited)
                 {
-                    throw new TimeoutException($"{exe} did not answer 200 on {url} within 60 s (exited: {process.HasExited})");
+                    throw new TimeoutException($"The host on {scriptRoot} did not answer 200 on {url} within 60 s (exited: {process.HasExited}):\n" +
+                                               string.Join('\n', output.TakeLast(30)));
                 }
 
                 try
@@ -97,12 +95,12 @@ public static class ColdStart
         }
         finally
         {
-            process.Kill(true);
+            process.Kill(entireProcessTree: true); // the host and its worker
             await process.WaitForExitAsync();
         }
     }
 
-    /// <summary>What the handler needs to answer 200 from /api/health: a database (migrated by its first start) and storage.</summary>
+    /// <summary>What Checkup needs to answer 200 from /api/health: a database (migrated by its first start) and storage, and the host a timer id.</summary>
     private static async Task<Dictionary<string, string>> CheckupSettingsAsync()
     {
         const string database = "bench_coldstart";
@@ -124,6 +122,7 @@ public static class ColdStart
             ["Auth__SigningKey"] = "bench-cold-start-signing-key-0123456789abcdef",
             ["Auth__Issuer"] = "bench",
             ["Auth__Audience"] = "bench",
+            ["AzureFunctionsWebHost__hostid"] = "bench-coldstart",
         };
     }
 }

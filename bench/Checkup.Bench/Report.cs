@@ -7,6 +7,9 @@ namespace Checkup.Bench;
 /// <summary>The table of the latest figure of each measurement in results.jsonl, printed and written as Markdown.</summary>
 public static class Report
 {
+    /// <summary>In bench/results.md, the start of the part <c>report</c> keeps as it is.</summary>
+    public const string KeptMarker = "<!-- kept by bench/run: written by hand -->";
+
     public static int Run(Arguments args)
     {
         var output = args.Required("out");
@@ -30,7 +33,7 @@ public static class Report
             rows.Add([
                 $"Upload memory: {u["burst"]} concurrent {u["burst_mib"]} MiB uploads",
                 $"peak RSS {u["peak_rss_mib"]} MiB over idle {u["idle_rss_mib"]} MiB: **+{u["rss_growth_mib"]} MiB**",
-                "the handler's own idle RSS (after one upload of each kind)",
+                "the worker's own idle RSS (after one upload of each kind)",
                 "-", "≤ 64 MiB", Verdict((double)u["rss_growth_mib"]! <= 64)]);
         }
 
@@ -39,9 +42,9 @@ public static class Report
             if (Last("coldstart", variant) is { } cold)
             {
                 rows.Add([
-                    $"Cold start, {label}: process start to the first 200 from `/api/health` (median of {cold["runs"]}, started alternately)",
+                    $"Cold start, {label}: Functions host launch to the first 200 from `/api/health` (median of {cold["runs"]}, started alternately)",
                     $"{cold["checkup_median_ms"]} ms",
-                    $"an empty ASP.NET Core app published the same way (self-contained linux-x64): {cold["empty_median_ms"]} ms",
+                    $"an empty isolated worker (one HTTP function, `health`) published the same way (self-contained linux-x64), under the same host: {cold["empty_median_ms"]} ms",
                     $"{R(cold["ratio"])}x", "≤ 1.5x", Verdict((double)cold["ratio"]! <= 1.5)]);
             }
         }
@@ -51,7 +54,9 @@ public static class Report
             rows.Add([
                 $"Pipeline: {p["images"]} staged images through `ProcessImage`, Cloudinary stand-in answering after {p["latency_ms"]} ms",
                 $"{p["images_per_s"]} images/s ({p["seconds"]} s)",
-                $"bound: {p["concurrency"]} invocations at once / {p["latency_ms"]} ms = {p["bound_per_s"]} images/s",
+                p["batch_size"] is { } batch
+                    ? $"bound: {p["concurrency"]} invocations at once (the host's `batchSize` {batch} + `newBatchThreshold` {p["new_batch_threshold"]}) / {p["latency_ms"]} ms = {p["bound_per_s"]} images/s"
+                    : $"bound: {p["concurrency"]} invocations at once / {p["latency_ms"]} ms = {p["bound_per_s"]} images/s",
                 R(p["ratio"]), "≥ 0.8", Verdict((double)p["ratio"]! >= 0.8)]);
         }
 
@@ -72,7 +77,8 @@ public static class Report
 
         if (Bench.Last("autosave") is { } ac && ac["api_cpu_us"] is JsonObject apiCpu && ac["pgbench_cpu_us"] is JsonObject dbCpu)
         {
-            notes.Add($"Autosave: CPU per request through the API: PostgreSQL {apiCpu["postgres"]} µs, the handler {apiCpu["handler"]} µs, " +
+            notes.Add($"Autosave: CPU per request through the API: PostgreSQL {apiCpu["postgres"]} µs, the worker {apiCpu["handler"]} µs, " +
+                (apiCpu["host"] is { } hostCpu ? $"the Functions host {hostCpu} µs, " : "") +
                 $"wrk {apiCpu["wrk"]} µs; per pgbench transaction: PostgreSQL {dbCpu["postgres"]} µs, pgbench {dbCpu["pgbench"]} µs " +
                 $"(all on the same {Environment.ProcessorCount} cores).");
         }
@@ -80,7 +86,8 @@ public static class Report
         if (Bench.Last("upload") is { } un && un["handler_cpu_s_per_100mb"] is { } handlerCpu)
         {
             notes.Add($"Upload: medians of {un["rounds"]} rounds after a {un["warmup_seconds"]?.ToString() ?? "-"} s warm-up of each side; CPU seconds per 100 MB uploaded: " +
-                $"the handler {handlerCpu}, Azurite {un["azurite_cpu_s_per_100mb_api"]} through the API (one streamed Put Blob per image, then Set Blob Metadata) " +
+                $"the worker {handlerCpu}, " + (un["host_cpu_s_per_100mb"] is { } hostUpload ? $"the Functions host {hostUpload}, " : "") +
+                $"Azurite {un["azurite_cpu_s_per_100mb_api"]} through the API (one streamed Put Blob per image, then Set Blob Metadata) " +
                 $"against Azurite {un["azurite_cpu_s_per_100mb_sdk"]} for the SDK's single upload; the driver {un["driver_cpu_s_per_100mb_api"]?.ToString() ?? "-"} sending " +
                 $"multipart to the API against {un["driver_cpu_s_per_100mb_sdk"]?.ToString() ?? "-"} uploading through the SDK.");
         }
@@ -88,7 +95,8 @@ public static class Report
         if (Bench.Last("pipeline") is { } pn && pn["busy_invocations_avg"] is { } busy)
         {
             notes.Add($"Pipeline: on average {busy} of {pn["concurrency"]} invocations were pushing; a push took {pn["push_ms_avg"]} ms " +
-                $"(staged blob read, upload to the stand-in); CPU per image: handler {pn["handler_cpu_ms"]} ms, Azurite {pn["azurite_cpu_ms"]} ms, stand-in and driver {pn["driver_cpu_ms"]} ms.");
+                $"(staged blob read, upload to the stand-in); CPU per image: worker {pn["handler_cpu_ms"]} ms, " +
+                (pn["host_cpu_ms"] is { } hostPipeline ? $"the Functions host {hostPipeline} ms, " : "") + $"Azurite {pn["azurite_cpu_ms"]} ms, stand-in and driver {pn["driver_cpu_ms"]} ms.");
         }
 
         if (Bench.Last("cleanup") is { } cn && cn["with_blobs"] is JsonArray { Count: > 0 } withBlobs)
@@ -117,7 +125,11 @@ public static class Report
             {table}
             {string.Join(Environment.NewLine, notes.Select(n => "- " + n))}
             """;
-        File.WriteAllText(output, markdown.TrimEnd() + Environment.NewLine);
+        // What follows the marker (earlier tables and why the figures changed) is written by people and kept.
+        var kept = File.Exists(output) && File.ReadAllText(output) is var previous && previous.IndexOf(KeptMarker, StringComparison.Ordinal) is >= 0 and var at
+            ? Environment.NewLine + previous[at..].TrimEnd() + Environment.NewLine
+            : "";
+        File.WriteAllText(output, markdown.TrimEnd() + Environment.NewLine + kept);
         Console.WriteLine(table);
         return 0;
     }

@@ -8,8 +8,8 @@ namespace Checkup.Bench;
 /// POST /api/images of a 5 MiB image, 8 at a time, against the Azure SDK uploading the same bytes straight to the same
 /// Azurite, 8 at a time: after the same 15 s warm-up for each side, rounds alternate and each side's median counts
 /// (a best round rewards whichever side a quiet moment of the shared machine happened to fall on). Then, on a fresh
-/// handler, the peak resident memory during 32 concurrent 10 MiB uploads over its idle resident memory (<see cref="UploadMemory"/>). The in-process queue consumer is off
-/// (Triggers__Standalone=false): this measures the upload, not the push to Cloudinary that follows it.
+/// worker, the peak resident memory during 32 concurrent 10 MiB uploads over its idle resident memory (<see cref="UploadMemory"/>). The queue trigger is off
+/// (<c>AzureWebJobs.ProcessImage.Disabled</c>): this measures the upload through the host, not the push to Cloudinary that follows it.
 /// </summary>
 public static class Upload
 {
@@ -23,7 +23,7 @@ public static class Upload
         var burst = args.Int("burst", 32);
         var burstMib = args.Int("burst-mib", 10);
         var settings = Autosave.Settings(args);
-        settings["Triggers__Standalone"] = "false";
+        settings["AzureWebJobs.ProcessImage.Disabled"] = "true";
 
         var image = Bench.Png(mib * 1024 * 1024);
         List<double> apiRounds = [], sdkRounds = [];
@@ -43,7 +43,7 @@ public static class Upload
                 await WarmUpAsync(warmUp, concurrency, i => baseline.GetBlobClient($"warm-{i % concurrency}").UploadAsync(new BinaryData(image), overwrite: true));
                 for (var round = 0; round < rounds; round++)
                 {
-                    apiRounds.Add(await api.MeasureAsync(system.Pid, () => MegabytesPerSecondAsync(count, concurrency, image.Length, _ => PostAsync(http, image))));
+                    apiRounds.Add(await api.MeasureAsync(system, () => MegabytesPerSecondAsync(count, concurrency, image.Length, _ => PostAsync(http, image))));
                     var r = round;
                     sdkRounds.Add(await sdk.MeasureAsync(null, () => MegabytesPerSecondAsync(count, concurrency, image.Length,
                         i => baseline.GetBlobClient($"r{r}-{i}").UploadAsync(new BinaryData(image), overwrite: true))));
@@ -71,7 +71,8 @@ public static class Upload
             ratio = Bench.Round(apiMedian / sdkMedian, 2),
             api_rounds = apiRounds.Select(r => Bench.Round(r)).ToArray(),
             sdk_rounds = sdkRounds.Select(r => Bench.Round(r)).ToArray(),
-            handler_cpu_s_per_100mb = Bench.Round(api.App / megabytes, 2),
+            handler_cpu_s_per_100mb = Bench.Round(api.App / megabytes, 2), // the worker
+            host_cpu_s_per_100mb = Bench.Round(api.Host / megabytes, 2), // the Functions host forwarding the bodies
             azurite_cpu_s_per_100mb_api = Bench.Round(api.Azurite / megabytes, 2),
             azurite_cpu_s_per_100mb_sdk = Bench.Round(sdk.Azurite / megabytes, 2),
             driver_cpu_s_per_100mb_api = Bench.Round(api.Driver / megabytes, 2),
@@ -88,18 +89,20 @@ public static class Upload
         return 0;
     }
 
-    /// <summary>CPU seconds of the handler, Azurite and this driver, summed over the measured rounds of one side.</summary>
+    /// <summary>CPU seconds of the worker, the host, Azurite and this driver, summed over the measured rounds of one side.</summary>
     private sealed class Cpu
     {
         public double App { get; private set; }
+        public double Host { get; private set; }
         public double Azurite { get; private set; }
         public double Driver { get; private set; }
 
-        public async Task<double> MeasureAsync(int? appPid, Func<Task<double>> measure)
+        public async Task<double> MeasureAsync(BenchSystem? system, Func<Task<double>> measure)
         {
-            var before = (App: appPid is null ? 0 : Bench.CpuSeconds(appPid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
+            var before = (App: Bench.CpuSeconds(system?.Pid), Host: Bench.CpuSeconds(system?.HostPid), Azurite: Bench.CpuSeconds(Bench.AzuritePid), Driver: Bench.CpuSeconds(Environment.ProcessId));
             var result = await measure();
-            App += appPid is null ? 0 : Bench.CpuSeconds(appPid) - before.App;
+            App += Bench.CpuSeconds(system?.Pid) - before.App;
+            Host += Bench.CpuSeconds(system?.HostPid) - before.Host;
             Azurite += Bench.CpuSeconds(Bench.AzuritePid) - before.Azurite;
             Driver += Bench.CpuSeconds(Environment.ProcessId) - before.Driver;
             return result;

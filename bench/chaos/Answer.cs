@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Checkup.Chaos;
 
-/// <summary>A response read to its end (a request in flight when the handler dies never gets one).</summary>
+/// <summary>A response read to its end (a request in flight when the host dies never gets one).</summary>
 public sealed record Answer(int Status, string Body, string? ETag, bool Replayed)
 {
     public JsonElement Json() => JsonDocument.Parse(Body).RootElement.Clone();

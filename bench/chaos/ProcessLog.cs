@@ -9,18 +9,28 @@ internal sealed class ProcessLog(string path)
 
     public string Path => path;
 
-    public Process Start(ProcessStartInfo start)
+    /// <param name="onLine">sees each line of the process's output (stdout and stderr) as it is written.</param>
+    public Process Start(ProcessStartInfo start, Action<string>? onLine = null)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.OutputDataReceived += (_, e) => Received(e.Data);
+        process.ErrorDataReceived += (_, e) => Received(e.Data);
         process.Start();
         Write($"--- {DateTime.UtcNow:HH:mm:ss.fff} process {process.Id} started: {start.FileName} {string.Join(' ', start.ArgumentList)}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+
+        void Received(string? line)
+        {
+            Write(line);
+            if (line is not null)
+            {
+                onLine?.Invoke(line);
+            }
+        }
     }
 
     public void Write(string? line)

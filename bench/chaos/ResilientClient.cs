@@ -26,20 +26,28 @@ public sealed class ResilientClient(HttpClient http, Tally tally, DateTime deadl
                 using var response = await http.SendAsync(message);
                 var answer = new Answer((int)response.StatusCode, await response.Content.ReadAsStringAsync(),
                     response.Headers.ETag?.ToString(), response.Headers.Contains("Idempotent-Replayed"));
-                tally.Add($"{what} {answer.Status}");
+                // The Functions host answers a bare 500 when the invocation failed outside the app (its worker died
+                // mid-request); the app's own failures are problem+json. The client cannot know whether the request
+                // took effect, as after a lost connection, and sends it again.
+                var fromHost = answer.Status == 500 && answer.Body.Length == 0;
+                tally.Add(fromHost ? $"{what} 500 from the host" : $"{what} {answer.Status}");
                 if (answer.Status is not (502 or 503 or 504 or 429 or 500) && retryAlso?.Invoke(answer) != true)
                 {
                     return answer;
                 }
 
-                if (answer.Status == 500)
+                if (fromHost)
+                {
+                    tally.HostFailure(what);
+                }
+                else if (answer.Status == 500)
                 {
                     tally.Problem($"{what} answered 500: {answer}");
                 }
 
                 wait = RetryAfter(response);
             }
-            // A SocketException straight from the socket (ENOTCONN when the handler is killed mid-request) is a lost
+            // A SocketException straight from the socket (ENOTCONN when the host is killed mid-request) is a lost
             // connection as much as the HttpRequestException that usually wraps one.
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
             {

@@ -18,4 +18,14 @@ public sealed class Tally
     public void Problem(string text) => _problems.Enqueue(text);
 
     public IReadOnlyList<string> Problems => _problems.ToArray();
+
+    private readonly ConcurrentQueue<(DateTime At, string What)> _hostFailures = new();
+
+    /// <summary>
+    /// A bare 500 (no body) from the Functions host: the invocation failed outside the app, as when its worker dies
+    /// mid-request. Kept with its time, to check that each one came while a fault was striking.
+    /// </summary>
+    public void HostFailure(string what) => _hostFailures.Enqueue((DateTime.UtcNow, what));
+
+    public IReadOnlyList<(DateTime At, string What)> HostFailures => _hostFailures.ToArray();
 }

@@ -104,7 +104,7 @@ public sealed class Verification
         v.Checks.Add(new("every person submitted", submitted.Count == people.Count,
             $"{submitted.Count} of {people.Count}{string.Concat(people.Where(p => p.Failure is not null).Take(3).Select(p => "; " + p.Failure))}"));
 
-        var poison = (await new QueueClient(storage, "image-uploads-poison").GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        var poison = (await new QueueClient(storage, ChaosRun.UploadQueue + "-poison").GetPropertiesAsync()).Value.ApproximateMessagesCount;
         v.Figures.Add($"attempts per saved image: max {images.Values.Where(i => i.Status == "saved-cld").Select(i => i.Attempts).DefaultIfEmpty(0).Max()}, " +
                       $"images that failed at least once {images.Values.Count(i => i.Status == "saved-cld" && i.Attempts > 0)}; messages in the poison queue {poison}");
         return v;
@@ -133,7 +133,7 @@ public sealed class Verification
 
     private static async Task<(List<string> Committed, int Uncommitted)> StagedBlobsAsync(string storage)
     {
-        var container = new BlobContainerClient(storage, "image-staging");
+        var container = new BlobContainerClient(storage, ChaosRun.StagingContainer);
         var committed = new List<string>();
         await foreach (var blob in container.GetBlobsAsync())
         {

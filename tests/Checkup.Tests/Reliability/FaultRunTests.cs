@@ -4,9 +4,10 @@ using Xunit.Abstractions;
 namespace Checkup.Tests.Reliability;
 
 /// <summary>
-/// The short fault run, exactly as a developer starts it (bench/chaos/run short): the Release handler as its own process,
-/// its own Azurite restarted mid-run, a SIGKILL, a Cloudinary stand-in failing 30 % of calls; then its checks. Its figures
-/// are kept in .local/chaos/ci/summary.txt, which .ci/run prints.
+/// The short fault run, exactly as a developer starts it (bench/chaos/run short): the Release worker under the local
+/// Functions host as processes of their own, its own Azurite restarted mid-run, a SIGKILL of the worker and one of the
+/// whole host, a Cloudinary stand-in failing 30 % of calls; then its checks. Its figures are kept in
+/// .local/chaos/ci/summary.txt, which .ci/run prints.
 /// </summary>
 public sealed class FaultRunTests(ITestOutputHelper output)
 {

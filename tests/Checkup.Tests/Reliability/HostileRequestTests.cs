@@ -58,9 +58,9 @@ public sealed class HostileRequestTests(ITestOutputHelper output) : IAsyncLifeti
             }
             catch (OperationCanceledException)
             {
-                if (Verdict(hostile, null) is { } problem)
+                if (Verdict(hostile, null) is { } unanswered)
                 {
-                    failures.Add($"{hostile.Request}: {problem}: no answer and no close within the limit");
+                    failures.Add($"{hostile.Request}: {unanswered}: no answer and no close within the limit");
                 }
 
                 continue;
