@@ -131,6 +131,13 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
         var row = await WaitForStatusAsync(app, id, ImageStatus.SavedInCloudinary);
         Assert.True(row.Status == ImageStatus.SavedInCloudinary, $"image {id} is {row.Status} ({row.Error})\n{app.Output}");
         Assert.NotNull(app.Cloudinary.Asset(CloudinaryClient.PublicIdFor(id)));
+        // The row is written before the function returns; the host prints its line when it does.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!app.Output.Contains("Executed 'Functions.ProcessImage' (Succeeded", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Contains("Executed 'Functions.ProcessImage' (Succeeded", app.Output);
     }
 
