@@ -85,7 +85,7 @@ var names = {
   actionGroup: '${namePrefix}-ops-${suffix}'
 }
 
-// What the app and function.json expect (Checkup.Core StorageOptions defaults, ProcessImage's queueName).
+// What the app and its triggers expect (Checkup.Core StorageOptions defaults; ProcessImage reads %Storage:UploadQueue%).
 var stagingContainerName = 'image-staging'
 var uploadQueueName = 'image-uploads'
 var poisonQueueName = 'image-uploads-poison' // the host's own naming: <queue>-poison

@@ -10,7 +10,7 @@ public static class TestEnvironment
     public static string Postgres { get; } = Migrated(Required("ConnectionStrings__Postgres"));
     public static string Storage { get; } = Required("AzureWebJobsStorage");
 
-    /// <summary>The repository root (for function.json, host.json, scripts).</summary>
+    /// <summary>The repository root (for the builds, host.json, scripts).</summary>
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>
