@@ -25,6 +25,9 @@ public class CheckupFactory : IAsyncDisposable, IDisposable
     {
         _waitForStartupTasks = waitForStartupTasks;
         _settings = HostedApp.DefaultSettings();
+        // What a test uploads stays where the upload left it: no queue listener pushes it on (or changes its row) in the
+        // background. Tests of the pipeline deliver messages themselves; the few that want the host's listener set null.
+        _settings["AzureWebJobs.ProcessImage.Disabled"] = "true";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             _settings[HostedApp.SettingName(key)] = value;

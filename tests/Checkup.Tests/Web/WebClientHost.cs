@@ -57,6 +57,7 @@ public sealed class WebClientHost : IAsyncDisposable
             ["Cors:AllowedOrigins"] = webUrl,
             // The real flow: the host's queue listener delivers, as under './checkup run' (polling an idle queue more often).
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["AzureWebJobs.ProcessImage.Disabled"] = null,
         });
         var apiUrl = api.Factory.StartOnKestrel().ToString().TrimEnd('/');
         config = System.Text.Json.JsonSerializer.Serialize(new { apiOrigins = new[] { apiUrl } }); // as ./checkup run writes web/config.json
