@@ -44,10 +44,18 @@ public static class CheckupTelemetry
     public static string? TraceIdOf(string? traceparent) =>
         traceparent is not null && ActivityContext.TryParse(traceparent, null, out var context) ? context.TraceId.ToHexString() : null;
 
-    /// <summary>An activity whose parent is <paramref name="traceparent"/> (null when nobody listens).</summary>
+    /// <summary>
+    /// An activity whose parent is <paramref name="traceparent"/> (null when nobody listens). When that moves it out of
+    /// the current trace (a queue invocation runs in a trace the host started for it), it links back to the current
+    /// activity, so the invocation and the upload's transaction lead to each other.
+    /// </summary>
     public static Activity? StartLinked(string name, ActivityKind kind, string? traceparent)
     {
         var parent = traceparent is not null && ActivityContext.TryParse(traceparent, null, isRemote: true, out var context) ? context : default;
-        return Source.StartActivity(name, kind, parent);
+        var current = Activity.Current;
+        var links = current is not null && parent != default && current.TraceId != parent.TraceId
+            ? new[] { new ActivityLink(current.Context) }
+            : null;
+        return Source.StartActivity(name, kind, parent, links: links);
     }
 }

@@ -91,6 +91,22 @@ public sealed class ImagePipeline : IAsyncDisposable
     public async Task<ImageRow> RowAsync(Guid id) =>
         await Factory.Services.GetRequiredService<ImageStore>().FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no image {id}");
 
+    /// <summary>The image's row once it has <paramref name="status"/>, or as it is when <paramref name="within"/> has passed.</summary>
+    public async Task<ImageRow> WaitForStatusAsync(Guid id, string status, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var row = await RowAsync(id);
+            if (row.Status == status || DateTime.UtcNow > deadline)
+            {
+                return row;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<IReadOnlyList<ImageRow>> RowsOfAsync(string ownerId)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -14,34 +14,53 @@ namespace Checkup.Tests.Telemetry;
 public sealed class TraceCorrelationTests
 {
     [Fact]
-    public async Task The_trace_id_of_an_upload_request_reappears_in_the_processing_of_its_queue_message()
+    public async Task One_operation_runs_from_the_upload_request_through_the_queue_to_the_Cloudinary_call()
     {
         await using var ingestion = await IngestionStandIn.StartAsync();
         await using var pipeline = await ImagePipeline.StartAsync(new Dictionary<string, string?>
         {
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString,
+            ["AzureWebJobs.ProcessImage.Disabled"] = null, // the host's queue listener delivers the message
         });
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var traceparent = $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+        var callerSpan = ActivitySpanId.CreateRandom().ToHexString();
 
-        var upload = await ImagePipeline.UploadAsync(pipeline.Client(Users.New()), TestImages.Png(), traceparent: traceparent);
+        var upload = await ImagePipeline.UploadAsync(pipeline.Client(Users.New()), TestImages.Png(), traceparent: $"00-{traceId}-{callerSpan}-01");
         var imageId = (await ImagePipeline.Json(upload)).GetProperty("id").GetGuid();
-        Assert.Equal(1, await pipeline.DeliverQueuedAsync()); // the host's delivery: a request with a trace of its own
-        var row = await pipeline.RowAsync(imageId);
+        var row = await pipeline.WaitForStatusAsync(imageId, ImageStatus.SavedInCloudinary, TimeSpan.FromSeconds(60));
         // The worker's exporter sends in batches (every few seconds): wait for the last pieces, bounded.
-        var items = await WaitForAsync(ingestion, traceId, all =>
-            all.Any(i => Name(i) == "ProcessImage") && all.Any(i => Kind(i) == "RequestData") &&
-            all.Any(i => Kind(i) == "RemoteDependencyData" && Data(i).Contains("update images", StringComparison.OrdinalIgnoreCase)));
+        var items = await WaitForAsync(ingestion, all =>
+            all.Any(i => Name(i) == "ProcessImage" && i["tags"]?["ai.operation.id"]?.GetValue<string>() == traceId) &&
+            all.Any(i => Name(i) == "function ProcessImage") &&
+            all.Any(i => Kind(i) == "RemoteDependencyData" && Data(i).StartsWith("update images", StringComparison.OrdinalIgnoreCase) &&
+                         i["tags"]?["ai.operation.id"]?.GetValue<string>() == traceId));
+        var trace = items.Where(i => i["tags"]?["ai.operation.id"]?.GetValue<string>() == traceId).ToList();
+        var seen = string.Join("\n", items.Select(i => $"{Kind(i)} '{Name(i)}' op={Operation(i)} id={Id(i)} parent={Parent(i)} {Target(i)} {Data(i).Split('\n')[0]}"));
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         Assert.Equal(ImageStatus.SavedInCloudinary, row.Status);
-        var seen = string.Join("\n", items.Select(i => $"{Kind(i)} '{Name(i)}' {Target(i)} {Data(i).Split('\n')[0]}"));
-        // The worker's request span names the route as the function declares it ("POST api/images").
-        Assert.True(items.Any(i => Kind(i) == "RequestData" && Name(i).Contains("api/images", StringComparison.Ordinal)), seen);
-        Assert.True(items.Any(i => Name(i) == "ProcessImage"), seen);
-        // The Cloudinary push and the database update are children of the same operation.
-        Assert.True(items.Any(i => Kind(i) == "RemoteDependencyData" && Target(i).Contains(pipeline.Cloudinary.BaseUrl.Host, StringComparison.Ordinal)), seen);
-        Assert.True(items.Any(i => Kind(i) == "RemoteDependencyData" && Data(i).Contains("update images", StringComparison.OrdinalIgnoreCase)), seen);
+        // The worker's span of the upload's invocation is a child of the host's invocation span: in the caller's trace,
+        // under a span that is neither the caller's nor one the worker exported.
+        var invocation = Assert.Single(trace, i => Name(i) == "function Images");
+        Assert.NotEqual(callerSpan, Parent(invocation));
+        Assert.DoesNotContain(trace, i => Id(i) == Parent(invocation));
+        // The upload's work is under that invocation; the queue message carries its span to ProcessImage, whose
+        // Cloudinary push and database update are its children: one operation, request to Cloudinary.
+        var uploadSpan = Assert.Single(trace, i => Name(i) == "UploadImage");
+        Assert.Equal(Id(invocation), Parent(uploadSpan));
+        var processing = Assert.Single(trace, i => Name(i) == "ProcessImage");
+        Assert.Equal(Id(uploadSpan), Parent(processing));
+        Assert.True(trace.Any(i => Kind(i) == "RemoteDependencyData" && Parent(i) == Id(processing) &&
+                                   Target(i).Contains(pipeline.Cloudinary.BaseUrl.Host, StringComparison.Ordinal)), seen);
+        Assert.True(trace.Any(i => Kind(i) == "RemoteDependencyData" && Parent(i) == Id(processing) &&
+                                   Data(i).StartsWith("update images", StringComparison.OrdinalIgnoreCase)), seen);
+        // The queue invocation itself runs in a trace the host started for it; ProcessImage links to it, so the portal
+        // leads from either to the other.
+        var queueInvocation = Assert.Single(items, i => Name(i) == "function ProcessImage" && Id(i) is { } id &&
+                                                         (Property(processing, "_MS.links") ?? "").Contains(id, StringComparison.Ordinal));
+        Assert.NotEqual(traceId, Operation(queueInvocation));
+        // The worker's own gRPC stream to the host is not reported as a dependency.
+        Assert.DoesNotContain(items, i => Name(i).Contains("FunctionRpc", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -55,12 +74,12 @@ public sealed class TraceCorrelationTests
         Assert.Null(host.Services.GetService<TracerProvider>());
     }
 
-    private static async Task<List<JsonObject>> WaitForAsync(IngestionStandIn ingestion, string traceId, Func<List<JsonObject>, bool> until)
+    private static async Task<List<JsonObject>> WaitForAsync(IngestionStandIn ingestion, Func<List<JsonObject>, bool> until)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            var items = ingestion.Items.Where(i => i["tags"]?["ai.operation.id"]?.GetValue<string>() == traceId).ToList();
+            var items = ingestion.Items.ToList();
             if (until(items) || DateTime.UtcNow > deadline)
             {
                 return items;
@@ -73,5 +92,9 @@ public sealed class TraceCorrelationTests
     private static string Kind(JsonObject item) => item["data"]?["baseType"]?.GetValue<string>() ?? "";
     private static string Name(JsonObject item) => item["data"]?["baseData"]?["name"]?.GetValue<string>() ?? "";
     private static string Target(JsonObject item) => item["data"]?["baseData"]?["target"]?.GetValue<string>() ?? "";
+    private static string? Operation(JsonObject item) => item["tags"]?["ai.operation.id"]?.GetValue<string>();
+    private static string? Parent(JsonObject item) => item["tags"]?["ai.operation.parentId"]?.GetValue<string>();
+    private static string? Id(JsonObject item) => item["data"]?["baseData"]?["id"]?.GetValue<string>();
+    private static string? Property(JsonObject item, string name) => item["data"]?["baseData"]?["properties"]?[name]?.GetValue<string>();
     private static string Data(JsonObject item) => item["data"]?["baseData"]?["data"]?.GetValue<string>() ?? "";
 }

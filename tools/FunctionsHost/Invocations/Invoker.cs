@@ -54,11 +54,14 @@ internal sealed class Invoker(ScriptHost host, ILoggerFactory loggerFactory)
     private async Task<InvocationOutcome> RunAsync(WorkerChannel channel, FunctionDescriptor function, InvocationRequest request, CancellationToken cancellationToken)
     {
         request.FunctionId = function.Id;
-        // The worker reads the trace context of every invocation (W3C traceparent, as the Azure host sends).
+        // The worker reads the trace context of every invocation (W3C traceparent, as the Azure host sends): a span of
+        // the host's own for the invocation, in the current trace or a new one, sampled in as the Azure host's default
+        // sampler does, so the worker's invocation span and what the function starts are recorded.
+        var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity : null;
         request.TraceContext ??= new RpcTraceContext
         {
-            TraceParent = Activity.Current?.Id ?? $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00",
-            TraceState = Activity.Current?.TraceStateString ?? "",
+            TraceParent = $"00-{current?.TraceId ?? ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01",
+            TraceState = current?.TraceStateString ?? "",
         };
         var timeout = host.HostJson.FunctionTimeout ?? Timeout.InfiniteTimeSpan;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
