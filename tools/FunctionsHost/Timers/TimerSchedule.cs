@@ -26,7 +26,7 @@ internal abstract class TimerSchedule
             var schedule = CrontabSchedule.TryParse(expression, new CrontabSchedule.ParseOptions { IncludingSeconds = fields.Length == 6 });
             if (schedule is not null)
             {
-                return new Cron(schedule);
+                return new Cron(schedule, expression);
             }
         }
         if (TimeSpan.TryParse(expression, CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero)
@@ -36,11 +36,12 @@ internal abstract class TimerSchedule
         throw new InvalidOperationException($"The timer schedule '{expression}' is neither an NCRONTAB expression ('0 */5 * * * *') nor a TimeSpan ('00:05:00').");
     }
 
-    private sealed class Cron(CrontabSchedule schedule) : TimerSchedule
+    private sealed class Cron(CrontabSchedule schedule, string expression) : TimerSchedule
     {
         public override DateTime GetNextOccurrence(DateTime now) => schedule.GetNextOccurrence(now);
 
-        public override string ToString() => schedule.ToString();
+        /// <summary>As the function declares it ("0 */5 * * * *"), not NCrontab's expansion of every field.</summary>
+        public override string ToString() => expression;
     }
 
     private sealed class Interval(TimeSpan interval) : TimerSchedule
