@@ -75,7 +75,7 @@ mkdir -p "$OUT"
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 # the CLI is a .NET app; this spares it libicu
 # Placeholders, not the caller's secrets, for the parameters file: this only checks that it fits the template,
 # and the compiled parameters must not carry real secrets into a build folder.
-placeholders=(CHECKUP_PG_ADMIN_ID=00000000-0000-0000-0000-000000000000 CHECKUP_PG_ADMIN_NAME=placeholder-admin@example.com CHECKUP_CLOUDINARY_URL=cloudinary://key:secret@placeholder CHECKUP_AUTH_SIGNING_KEY=)
+placeholders=(AZURE_ENV_NAME=placeholder AZURE_LOCATION=westeurope CHECKUP_PG_ADMIN_ID=00000000-0000-0000-0000-000000000000 CHECKUP_PG_ADMIN_NAME=placeholder-admin@example.com CHECKUP_CLOUDINARY_URL=cloudinary://key:secret@placeholder CHECKUP_AUTH_SIGNING_KEY=)
 run build "$INFRA/main.bicep" --outfile "$OUT/main.json"
 env "${placeholders[@]}" "$0" --run build-params "$INFRA/main.bicepparam" --outfile "$OUT/main.parameters.json"
 run lint "$INFRA/main.bicep"

@@ -1,9 +1,18 @@
 // Checkup on Azure, in one resource group: the Function App (.NET isolated worker) on Flex Consumption, its storage
 // (staging container, image queues, deployment container) reached by managed identity, PostgreSQL Flexible
 // Server with Microsoft Entra authentication only, Key Vault for the remaining secrets, Log Analytics + Application Insights, and the operators' alerts.
-// Build and lint with infra/bicep.sh; deploy as README.md ("Deploy to Azure") says.
+// Build and lint with infra/bicep.sh; deploy as README.md ("Deploy to Azure") says: `azd up` (azure.yaml at the root), or
+// `az deployment group create` with main.bicepparam. Both read the parameters from main.bicepparam.
+//
+// Resource-group scope, for both paths: azd deploys such a template into AZURE_RESOURCE_GROUP (it asks for the group,
+// or creates it, on the first `azd up`, and `azd pipeline config` copies it to the pipeline's variables).
 
 targetScope = 'resourceGroup'
+
+@description('Name of the azd environment (AZURE_ENV_NAME): tags every resource azd-env-name, so azd finds what it deployed.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
 
 @description('Prefix of every resource name (lowercase letters, digits, hyphens; starts with a letter). A hash of the resource group keeps globally unique names unique.')
 @minLength(3)
@@ -47,8 +56,8 @@ param postgresEntraAdminName string
 param postgresEntraAdminType string = 'User'
 
 @secure()
-@description('cloudinary://<api_key>:<api_secret>@<cloud_name>')
-param cloudinaryUrl string
+@description('cloudinary://<api_key>:<api_secret>@<cloud_name>, stored in Key Vault. Empty keeps the secret Key Vault already holds, so a deployment (the pipeline\'s) needs no secret; the first deployment must give it.')
+param cloudinaryUrl string = ''
 
 @description('OpenID Connect issuer whose discovery document signs the tokens; leave empty to use authSigningKey instead.')
 param authAuthority string = ''
@@ -60,7 +69,7 @@ param authAudience string
 param authIssuer string = ''
 
 @secure()
-@description('HS256 shared secret (at least 32 bytes); required when authAuthority is empty, ignored otherwise. Stored in Key Vault.')
+@description('HS256 shared secret (at least 32 bytes) when authAuthority is empty, ignored otherwise. Stored in Key Vault; empty keeps the one Key Vault already holds.')
 param authSigningKey string = ''
 
 @description('Value of the role claim that grants /api/admin.')
@@ -74,6 +83,9 @@ param alertEmail string = ''
 param logRetentionDays int = 30
 
 var suffix = uniqueString(resourceGroup().id)
+// azd's conventions: azd-env-name on what the environment owns, azd-service-name on the resource a service of azure.yaml
+// deploys to (the Function App is the service `api`).
+var tags = { 'azd-env-name': environmentName }
 var names = {
   plan: '${namePrefix}-plan-${suffix}'
   functionApp: '${namePrefix}-func-${suffix}'
@@ -92,6 +104,8 @@ var poisonQueueName = 'image-uploads-poison' // the host's own naming: <queue>-p
 var deploymentContainerName = 'app-package'
 var databaseName = 'checkup'
 var usesSigningKey = empty(authAuthority)
+var cloudinarySecretName = 'cloudinary-url'
+var signingKeySecretName = 'auth-signing-key'
 
 // Built-in role definition ids.
 var roles = {
@@ -105,6 +119,7 @@ var roles = {
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: names.workspace
   location: location
+  tags: tags
   properties: {
     sku: { name: 'PerGB2018' }
     retentionInDays: logRetentionDays
@@ -114,6 +129,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
 resource insights 'Microsoft.Insights/components@2020-02-02' = {
   name: names.insights
   location: location
+  tags: tags
   kind: 'web'
   properties: {
     Application_Type: 'web'
@@ -127,6 +143,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: names.storage
   location: location
+  tags: tags
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
   properties: {
@@ -177,6 +194,7 @@ resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@202
 resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
   name: names.postgres
   location: location
+  tags: tags
   sku: {
     name: postgresSkuName
     tier: postgresSkuTier
@@ -238,6 +256,7 @@ resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallR
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: names.keyVault
   location: location
+  tags: tags
   properties: {
     tenantId: subscription().tenantId
     sku: {
@@ -251,15 +270,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource cloudinarySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+// Written only when given: a deployment without them (the pipeline's, which holds no secret) leaves Key Vault's as they
+// are. The app settings name the secrets, not these resources, so they hold either way.
+resource cloudinarySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(cloudinaryUrl)) {
   parent: vault
-  name: 'cloudinary-url'
+  name: cloudinarySecretName
   properties: { value: cloudinaryUrl }
 }
 
-resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (usesSigningKey) {
+resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (usesSigningKey && !empty(authSigningKey)) {
   parent: vault
-  name: 'auth-signing-key'
+  name: signingKeySecretName
   properties: { value: authSigningKey }
 }
 
@@ -268,6 +289,7 @@ resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (u
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: names.plan
   location: location
+  tags: tags
   kind: 'functionapp'
   sku: {
     name: 'FC1'
@@ -279,6 +301,10 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: names.functionApp
   location: location
+  tags: {
+    'azd-env-name': environmentName
+    'azd-service-name': 'api' // the service of azure.yaml that `azd deploy` brings here
+  }
   kind: 'functionapp,linux'
   identity: { type: 'SystemAssigned' }
   properties: {
@@ -359,11 +385,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ConnectionStrings__Postgres: 'Host=${postgres.properties.fullyQualifiedDomainName};Port=5432;Database=${database.name};Username=${functionApp.name};SSL Mode=Require;Maximum Pool Size=${postgresPoolSize}'
     Database__Authentication: 'Entra'
     Database__MigrateOnStart: 'false' // the app's role cannot change the schema: the Entra administrator migrates
-    CLOUDINARY_URL: '@Microsoft.KeyVault(SecretUri=${cloudinarySecret.properties.secretUri})'
+    CLOUDINARY_URL: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${cloudinarySecretName})'
     Auth__Authority: authAuthority
     Auth__Audience: authAudience
     Auth__Issuer: authIssuer
-    Auth__SigningKey: usesSigningKey ? '@Microsoft.KeyVault(SecretUri=${signingKeySecret!.properties.secretUri})' : ''
+    Auth__SigningKey: usesSigningKey ? '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${signingKeySecretName})' : ''
     Auth__AdminRole: authAdminRole
     Cors__AllowedOrigins: join(frontendOrigins, ',')
     Storage__StagingContainer: stagingContainer.name
@@ -375,6 +401,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     queueContributor
     secretsUser
     poisonQueue
+    cloudinarySecret
+    signingKeySecret
   ]
 }
 
@@ -383,6 +411,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: names.actionGroup
   location: 'global'
+  tags: tags
   properties: {
     groupShortName: 'checkupops'
     enabled: true
@@ -445,6 +474,7 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   for alert in alerts: {
     name: '${namePrefix}-${alert.name}-${suffix}'
     location: location
+    tags: tags
     properties: {
       displayName: alert.displayName
       description: alert.description
@@ -476,6 +506,13 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
+// What azd reads: it saves every output in the environment (.azure/<env>/.env, `azd env get-values`), where hooks and
+// the commands of README.md ("Deploy to Azure") find them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output SERVICE_API_NAME string = functionApp.name
+output SERVICE_API_URI string = 'https://${functionApp.properties.defaultHostName}'
 output functionAppName string = functionApp.name
 output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
 output healthUrl string = 'https://${functionApp.properties.defaultHostName}/api/health'

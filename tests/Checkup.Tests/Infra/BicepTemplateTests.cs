@@ -81,11 +81,19 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         var roles = compiled.Resources("Microsoft.Authorization/roleAssignments").ToList();
         var secretsUser = Assert.Single(roles, r => r.GetProperty("properties").GetProperty("roleDefinitionId").GetString()!.Contains("keyVaultSecretsUser", StringComparison.Ordinal));
 
-        foreach (var name in new[] { "CLOUDINARY_URL", "Auth__SigningKey" })
+        // Versionless references by the secret's name (rotation is followed), so they hold whether or not this deployment
+        // wrote the secret: a deployment without the secret parameters (the pipeline's) leaves Key Vault's as they are.
+        foreach (var (name, secret) in new[] { ("CLOUDINARY_URL", "cloudinarySecretName"), ("Auth__SigningKey", "signingKeySecretName") })
         {
-            Assert.Contains("'@Microsoft.KeyVault(SecretUri={0})'", settings[name]);
-            Assert.Contains("Microsoft.KeyVault/vaults/secrets", settings[name]);
+            Assert.Contains("'@Microsoft.KeyVault(SecretUri={0}secrets/{1})'", settings[name]);
+            Assert.Contains("Microsoft.KeyVault/vaults", settings[name]);
+            Assert.Contains($"variables('{secret}')", settings[name]);
         }
+
+        var secrets = compiled.Resources("Microsoft.KeyVault/vaults/secrets").ToList();
+        Assert.Equal(["auth-signing-key", "cloudinary-url"], secrets.Select(compiled.LeafName).Order());
+        Assert.Contains(secrets, s => s.GetProperty("condition").GetString() == "[not(empty(parameters('cloudinaryUrl')))]");
+        Assert.Contains(secrets, s => s.GetProperty("condition").GetString()!.Contains("not(empty(parameters('authSigningKey')))", StringComparison.Ordinal));
 
         foreach (var secret in new[] { "cloudinaryUrl", "authSigningKey" })
         {
@@ -154,6 +162,45 @@ public sealed class BicepTemplateTests(CompiledTemplate compiled) : IClassFixtur
         Assert.Contains("defaultHostName", outputs.GetProperty("functionAppUrl").GetProperty("value").GetString());
         Assert.StartsWith("[format('https://{0}'", outputs.GetProperty("functionAppUrl").GetProperty("value").GetString());
     }
+
+    /// <summary>azd finds what an environment deployed by azd-env-name, and where a service of azure.yaml goes by azd-service-name.</summary>
+    [Fact]
+    public void Every_resource_carries_azd_env_name_and_the_function_app_the_azd_service_name_of_azure_yamls_service()
+    {
+        var service = Assert.Single(Yaml.ToJsonFile(Path.Combine(TestEnvironment.RepositoryRoot, "azure.yaml"))!["services"]!.AsObject()).Key;
+        var topLevel = compiled.Template.GetProperty("resources").EnumerateArray()
+            .Where(r => r.GetProperty("type").GetString()!.Count(c => c == '/') == 1 && r.GetProperty("type").GetString() != "Microsoft.Authorization/roleAssignments")
+            .ToList();
+        var site = compiled.Resource("Microsoft.Web/sites");
+
+        Assert.True(topLevel.Count >= 9, "fewer top-level resources than the template has: " + topLevel.Count);
+        Assert.All(topLevel, r => Assert.True(
+            r.TryGetProperty("tags", out var tags) && Evaluated(tags).GetProperty("azd-env-name").GetString() == "[parameters('environmentName')]",
+            r.GetProperty("type").GetString() + " has no azd-env-name tag"));
+        Assert.Equal(service, site.GetProperty("tags").GetProperty("azd-service-name").GetString());
+        Assert.Single(compiled.Template.GetProperty("resources").EnumerateArray(), r => r.TryGetProperty("tags", out var t) && Evaluated(t).TryGetProperty("azd-service-name", out _));
+        Assert.Equal("string", compiled.Template.GetProperty("parameters").GetProperty("environmentName").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void Outputs_give_what_azd_reads_and_the_bicepparam_takes_azds_environment_name_and_location()
+    {
+        var outputs = compiled.Template.GetProperty("outputs");
+
+        Assert.Equal("[parameters('location')]", outputs.GetProperty("AZURE_LOCATION").GetProperty("value").GetString());
+        Assert.Equal("[tenant().tenantId]", outputs.GetProperty("AZURE_TENANT_ID").GetProperty("value").GetString());
+        Assert.Equal("[resourceGroup().name]", outputs.GetProperty("AZURE_RESOURCE_GROUP").GetProperty("value").GetString());
+        Assert.Equal("[variables('names').functionApp]", outputs.GetProperty("SERVICE_API_NAME").GetProperty("value").GetString());
+        // Resource-group scope: azd deploys into AZURE_RESOURCE_GROUP (a subscription-scoped template would use subscriptionDeploymentTemplate.json).
+        Assert.EndsWith("/2019-04-01/deploymentTemplate.json#", compiled.Template.GetProperty("$schema").GetString());
+        // bicep.sh compiles main.bicepparam with AZURE_ENV_NAME=placeholder and AZURE_LOCATION=westeurope, as azd would with its .env.
+        Assert.Equal("placeholder", compiled.Parameters.GetProperty("environmentName").GetProperty("value").GetString());
+        Assert.Equal("westeurope", compiled.Parameters.GetProperty("location").GetProperty("value").GetString());
+    }
+
+    /// <summary>A tags object as written, or the object a <c>[variables('tags')]</c> expression names.</summary>
+    private JsonElement Evaluated(JsonElement tags) =>
+        tags.ValueKind == JsonValueKind.String && tags.GetString() == "[variables('tags')]" ? compiled.Template.GetProperty("variables").GetProperty("tags") : tags;
 
     private Dictionary<string, string> AppSettings() =>
         compiled.Resource("Microsoft.Web/sites/config").GetProperty("properties").EnumerateObject()

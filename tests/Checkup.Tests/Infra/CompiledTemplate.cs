@@ -10,6 +10,7 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
     private readonly string _out = Path.Combine(Path.GetTempPath(), "checkup-bicep-" + Guid.NewGuid().ToString("N")[..12]);
 
     private JsonElement _template;
+    private JsonElement _parameters;
     private string _text = "";
 
     public ScriptResult Run { get; private set; } = null!;
@@ -19,6 +20,9 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
 
     public string Text => Built(_text);
 
+    /// <summary>main.bicepparam compiled (build-params) under bicep.sh's placeholder environment: the values it gives.</summary>
+    public JsonElement Parameters => Built(_parameters);
+
     public async Task InitializeAsync()
     {
         Run = await Scripts.RunAsync("infra/bicep.sh", "--out", _out);
@@ -27,6 +31,12 @@ public sealed partial class CompiledTemplate : IAsyncLifetime
         {
             _text = await File.ReadAllTextAsync(file);
             _template = JsonDocument.Parse(_text).RootElement;
+        }
+
+        var parameters = Path.Combine(_out, "main.parameters.json");
+        if (File.Exists(parameters))
+        {
+            _parameters = JsonDocument.Parse(await File.ReadAllTextAsync(parameters)).RootElement.GetProperty("parameters");
         }
     }
 
