@@ -35,13 +35,15 @@ public static class CsvExport
             seeded = count;
             await ExportAsync(url, token); // warm-up: JIT, pools, connections, the database's cache
 
-            var worker = await Before.TakeAsync(system.WorkerHeap, system.Memory().Rss);
-            var host = await Before.TakeAsync(system.HostHeap, system.HostMemory().Rss);
+            var workerHeap = await HeapBefore.TakeAsync(system.WorkerHeap);
+            var hostHeap = await HeapBefore.TakeAsync(system.HostHeap);
+            // After the collections, which give memory back: the high-water marks start from the RSS the export starts from.
             system.ResetPeak();
             system.ResetHostPeak();
+            var (workerRss, hostRss) = (system.Memory().Rss, system.HostMemory().Rss);
             var (bytes, firstByte, total) = await ExportAsync(url, token);
-            var w = await worker.AfterAsync(system.WorkerHeap, system.Memory().Peak);
-            var h = await host.AfterAsync(system.HostHeap, system.HostMemory().Peak);
+            var w = await workerHeap.AfterAsync(system.WorkerHeap, system.Memory().Peak - workerRss);
+            var h = await hostHeap.AfterAsync(system.HostHeap, system.HostMemory().Peak - hostRss);
             Bench.Record("csv", new
             {
                 submissions = count,
@@ -64,19 +66,19 @@ public static class CsvExport
         return 0;
     }
 
-    /// <summary>One process's state just before the measured export; <see cref="AfterAsync"/> turns it into growth.</summary>
-    private sealed record Before(long Heap, long Allocated, long Rss)
+    /// <summary>One process's heap just before the measured export (collected, then watched); <see cref="AfterAsync"/> turns it into growth.</summary>
+    private sealed record HeapBefore(long Heap, long Allocated)
     {
-        public static async Task<Before> TakeAsync(ManagedHeap heap, long rss)
+        public static async Task<HeapBefore> TakeAsync(ManagedHeap heap)
         {
             var (collected, _) = await heap.CollectAsync();
             var allocated = await heap.AllocatedAsync();
             await heap.WatchAsync();
-            return new Before(collected, allocated, rss);
+            return new HeapBefore(collected, allocated);
         }
 
-        public async Task<(long Allocated, long HeapGrowth, long RssGrowth)> AfterAsync(ManagedHeap heap, long peakRss) =>
-            (await heap.AllocatedAsync() - Allocated, await heap.PeakAsync() - Heap, peakRss - Rss);
+        public async Task<(long Allocated, long HeapGrowth, long RssGrowth)> AfterAsync(ManagedHeap heap, long rssGrowth) =>
+            (await heap.AllocatedAsync() - Allocated, await heap.PeakAsync() - Heap, rssGrowth);
     }
 
     private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0,12:0.00} MiB");

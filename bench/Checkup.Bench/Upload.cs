@@ -88,11 +88,13 @@ public static class Upload
             second_burst_rss_growth_mib = Bench.Round((memory.PeakAgain - memory.IdleAgain) / 1048576.0),
             host_idle_rss_mib = Bench.Round(memory.HostIdle / 1048576.0),
             host_rss_growth_mib = Bench.Round((memory.HostPeak - memory.HostIdle) / 1048576.0),
+            host_burst_heap_growth_mib = Bench.Round(memory.HostBurstHeapGrowth / 1048576.0, 2),
             // The worker's managed heap (bench/GcProbe): peaks over the heap a full GC left just before.
             one_upload_heap_growth_mib = Bench.Round(memory.OneUploadHeapGrowth / 1048576.0, 2),
             burst_heap_growth_mib = Bench.Round(memory.BurstHeapGrowth / 1048576.0, 2),
             allocated_per_upload_mib = Bench.Round(memory.AllocatedPerUpload / 1048576.0, 2),
-            heap_growth_after_mib = Bench.Round(memory.HeapGrowthAfter / 1048576.0, 2), // after a full GC, both bursts over
+            heap_growth_first_burst_mib = Bench.Round(memory.HeapGrowthFirstBurst / 1048576.0, 2), // full GC before and after
+            heap_growth_second_burst_mib = Bench.Round(memory.HeapGrowthSecondBurst / 1048576.0, 2),
             gc_committed_growth_after_mib = Bench.Round(memory.CommittedGrowthAfter / 1048576.0, 2),
         });
         return 0;

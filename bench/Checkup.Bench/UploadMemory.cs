@@ -6,15 +6,16 @@ namespace Checkup.Bench;
 /// What uploads cost the worker in memory: its peak resident memory during a burst of concurrent uploads over its idle
 /// resident memory (the row's figure), and its managed heap, read inside the worker by the GC probe (bench/GcProbe): the
 /// peak during one upload and during the burst over a collected heap just before, the bytes allocated per upload, and
-/// what is left after a full GC once both bursts are over (a leak would grow it with every upload). The Functions host's
+/// what each burst leaves after a full GC (a leak would grow it with every burst). The Functions host's
 /// own resident memory during the burst is read beside it, as it forwards every body.
 /// </summary>
 public static class UploadMemory
 {
     public sealed record Figures(
         long Idle, long Peak, double Seconds, long IdleAgain, long PeakAgain,
-        long HostIdle, long HostPeak,
-        long OneUploadHeapGrowth, long BurstHeapGrowth, long AllocatedPerUpload, long HeapGrowthAfter, long CommittedGrowthAfter);
+        long HostIdle, long HostPeak, long HostBurstHeapGrowth,
+        long OneUploadHeapGrowth, long BurstHeapGrowth, long AllocatedPerUpload, long HeapGrowthFirstBurst, long HeapGrowthSecondBurst,
+        long CommittedGrowthAfter);
 
     /// <summary>A fresh worker, one upload of each size to warm it, then VmHWM (reset to VmRSS just before) over VmRSS.</summary>
     public static async Task<Figures> PeakAsync(Dictionary<string, string?> settings, int burst, int mib)
@@ -33,6 +34,7 @@ public static class UploadMemory
         var oneUploadHeapGrowth = await heap.PeakAsync() - beforeOne;
 
         var (heapBefore, committedBefore) = await heap.CollectAsync();
+        var (hostHeapBefore, _) = await system.HostHeap.CollectAsync();
         await Task.Delay(TimeSpan.FromSeconds(2)); // settle: timers, background JIT
         var idle = system.Memory().Rss;
         var hostIdle = system.HostMemory().Rss;
@@ -42,6 +44,7 @@ public static class UploadMemory
         system.ResetHostPeak();
         var allocatedBefore = await heap.AllocatedAsync();
         await heap.WatchAsync();
+        await system.HostHeap.WatchAsync();
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -66,16 +69,19 @@ public static class UploadMemory
         var peak = system.Memory().Peak;
         var hostPeak = system.HostMemory().Peak;
         var burstHeapGrowth = await heap.PeakAsync() - heapBefore;
+        var hostBurstHeapGrowth = await system.HostHeap.PeakAsync() - hostHeapBefore;
         var allocatedPerUpload = (await heap.AllocatedAsync() - allocatedBefore) / burst;
 
-        // The same burst again: what a worker that has seen such a burst (pools and threads grown) still adds.
+        // The same burst again: what a worker that has seen such a burst (pools and threads grown) still adds. A heap
+        // that grows again by as much would be keeping something per upload; pools sized for the burst grow once.
+        var (heapBetween, _) = await heap.CollectAsync();
         await Task.Delay(TimeSpan.FromSeconds(1));
         var idleAgain = system.Memory().Rss;
         system.ResetPeak();
         await Upload.RunConcurrentlyAsync(burst, burst, _ => Upload.PostAsync(http, image));
         var peakAgain = system.Memory().Peak;
         var (heapAfter, committedAfter) = await heap.CollectAsync();
-        return new Figures(idle, peak, seconds, idleAgain, peakAgain, hostIdle, hostPeak,
-            oneUploadHeapGrowth, burstHeapGrowth, allocatedPerUpload, heapAfter - heapBefore, committedAfter - committedBefore);
+        return new Figures(idle, peak, seconds, idleAgain, peakAgain, hostIdle, hostPeak, hostBurstHeapGrowth,
+            oneUploadHeapGrowth, burstHeapGrowth, allocatedPerUpload, heapBetween - heapBefore, heapAfter - heapBetween, committedAfter - committedBefore);
     }
 }
