@@ -22,8 +22,11 @@ public sealed class BenchSystem : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly string _database;
 
-    private BenchSystem(Process process, StreamWriter log, string database, string connectionString, string suffix, Uri baseUrl, AuthOptions auth)
+    private readonly string? _probe;
+
+    private BenchSystem(Process process, StreamWriter log, string database, string connectionString, string suffix, Uri baseUrl, AuthOptions auth, string? probe)
     {
+        _probe = probe;
         _process = process;
         _log = log;
         _database = database;
@@ -49,7 +52,9 @@ public sealed class BenchSystem : IAsyncDisposable
 
     /// <param name="name">names the log file</param>
     /// <param name="settings">app settings on top of the bench's (null removes one)</param>
-    public static async Task<BenchSystem> StartAsync(string name, IDictionary<string, string?>? settings = null)
+    /// <param name="probeHeaps">loads bench/GcProbe into the host and its worker (<see cref="WorkerHeap"/>, <see cref="HostHeap"/>);
+    /// only for memory measurements, since it adds a thread to each process</param>
+    public static async Task<BenchSystem> StartAsync(string name, IDictionary<string, string?>? settings = null, bool probeHeaps = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var database = $"bench_{name}_{suffix}";
@@ -85,6 +90,15 @@ public sealed class BenchSystem : IAsyncDisposable
             environment[key] = value;
         }
 
+        // The hook reaches the worker too: the host starts it with the host's own environment. A short folder: a Unix
+        // socket's path has at most 107 characters.
+        var probe = probeHeaps ? Directory.CreateDirectory(Path.Combine("/tmp", $"checkup-gc-{suffix}")).FullName : null;
+        if (probe is not null)
+        {
+            environment["DOTNET_STARTUP_HOOKS"] = ManagedHeap.HookAssembly;
+            environment["CHECKUP_BENCH_GC_PROBE"] = probe;
+        }
+
         var start = Bench.HostStart(Bench.WorkerDirectory, port);
         foreach (var (key, value) in environment)
         {
@@ -100,13 +114,19 @@ public sealed class BenchSystem : IAsyncDisposable
 
         var log = new StreamWriter(Path.Combine(Bench.OutputDirectory, $"{name}.log"), append: true) { AutoFlush = true };
         var process = Process.Start(start)!;
-        var system = new BenchSystem(process, log, database, connectionString, suffix, new Uri($"http://127.0.0.1:{port}"), auth);
+        var system = new BenchSystem(process, log, database, connectionString, suffix, new Uri($"http://127.0.0.1:{port}"), auth, probe);
         process.OutputDataReceived += (_, e) => system.Received(e.Data);
         process.ErrorDataReceived += (_, e) => system.Received(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await system.WaitHealthyAsync();
         system.Pid = Bench.ChildOf(process.Id) ?? throw new InvalidOperationException($"The Functions host {process.Id} answers but runs no worker process");
+        if (probe is not null)
+        {
+            await system.HostHeap.WaitReadyAsync(TimeSpan.FromSeconds(10));
+            await system.WorkerHeap.WaitReadyAsync(TimeSpan.FromSeconds(10));
+        }
+
         return system;
     }
 
@@ -127,11 +147,22 @@ public sealed class BenchSystem : IAsyncDisposable
 
     public string Token(string sub) => DevTokens.Mint(Auth, sub, admin: false, TimeSpan.FromHours(2));
 
-    /// <summary>Resident memory now and its high-water mark, in bytes (<c>/proc/&lt;pid&gt;/status</c>).</summary>
-    public (long Rss, long Peak) Memory()
+    /// <summary>The worker's managed heap (started with <c>probeHeaps</c>).</summary>
+    public ManagedHeap WorkerHeap => new(_probe ?? throw new InvalidOperationException("started without probeHeaps"), Pid);
+
+    /// <summary>The host's managed heap (started with <c>probeHeaps</c>).</summary>
+    public ManagedHeap HostHeap => new(_probe ?? throw new InvalidOperationException("started without probeHeaps"), HostPid);
+
+    /// <summary>The worker's resident memory now and its high-water mark, in bytes (<c>/proc/&lt;pid&gt;/status</c>).</summary>
+    public (long Rss, long Peak) Memory() => Memory(Pid);
+
+    /// <summary>The same for the Functions host's own process.</summary>
+    public (long Rss, long Peak) HostMemory() => Memory(HostPid);
+
+    private static (long Rss, long Peak) Memory(int pid)
     {
         long rss = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kilobytes(line) * 1024;
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kilobytes(line) * 1024;
@@ -140,8 +171,11 @@ public sealed class BenchSystem : IAsyncDisposable
         return (rss, peak);
     }
 
-    /// <summary>Resets the high-water mark to the current RSS (Linux: "5" into clear_refs).</summary>
+    /// <summary>Resets the worker's high-water mark to its current RSS (Linux: "5" into clear_refs).</summary>
     public void ResetPeak() => File.WriteAllText($"/proc/{Pid}/clear_refs", "5");
+
+    /// <summary>The same for the host's.</summary>
+    public void ResetHostPeak() => File.WriteAllText($"/proc/{HostPid}/clear_refs", "5");
 
     private async Task WaitHealthyAsync()
     {
@@ -197,6 +231,11 @@ public sealed class BenchSystem : IAsyncDisposable
         await Bench.SqlAsync(Bench.Postgres, $"drop database if exists \"{_database}\" with (force)", "postgres");
         await Staging.DeleteIfExistsAsync();
         await UploadQueue.DeleteIfExistsAsync();
+        if (_probe is not null)
+        {
+            Directory.Delete(_probe, recursive: true);
+        }
+
         await new QueueServiceClient(Bench.Storage).GetQueueClient(Container + "-poison").DeleteIfExistsAsync();
     }
 

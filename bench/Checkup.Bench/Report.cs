@@ -92,6 +92,16 @@ public static class Report
                 $"multipart to the API against {un["driver_cpu_s_per_100mb_sdk"]?.ToString() ?? "-"} uploading through the SDK.");
         }
 
+        if (Bench.Last("upload") is { } um && um["burst_heap_growth_mib"] is { } burstHeap)
+        {
+            notes.Add($"Upload memory: the worker's managed heap (read inside it by the bench's GC probe, over the heap a full GC left just before) " +
+                $"grew by {um["one_upload_heap_growth_mib"]} MiB at the peak of one {um["burst_mib"]} MiB upload and by {burstHeap} MiB at the peak of the " +
+                $"{um["burst"]} concurrent ones; an upload allocated {um["allocated_per_upload_mib"]} MiB; after a full GC the first burst had left the heap " +
+                $"{um["heap_growth_first_burst_mib"]} MiB larger, the second {um["heap_growth_second_burst_mib"]} MiB (GC committed memory {um["gc_committed_growth_after_mib"]} MiB over both). " +
+                $"The Functions host, forwarding the bodies: RSS +{um["host_rss_growth_mib"]} MiB over its idle {um["host_idle_rss_mib"]} MiB " +
+                $"(its managed heap +{um["host_burst_heap_growth_mib"]} MiB at the peak).");
+        }
+
         if (Bench.Last("pipeline") is { } pn && pn["busy_invocations_avg"] is { } busy)
         {
             notes.Add($"Pipeline: on average {busy} of {pn["concurrency"]} invocations were pushing; a push took {pn["push_ms_avg"]} ms " +

@@ -8,7 +8,8 @@ namespace Checkup.Bench;
 /// POST /api/images of a 5 MiB image, 8 at a time, against the Azure SDK uploading the same bytes straight to the same
 /// Azurite, 8 at a time: after the same 15 s warm-up for each side, rounds alternate and each side's median counts
 /// (a best round rewards whichever side a quiet moment of the shared machine happened to fall on). Then, on a fresh
-/// worker, the peak resident memory during 32 concurrent 10 MiB uploads over its idle resident memory (<see cref="UploadMemory"/>). The queue trigger is off
+/// worker, the peak resident memory during 32 concurrent 10 MiB uploads over its idle resident memory, and the worker's
+/// managed heap during one upload and during the burst (<see cref="UploadMemory"/>). The queue trigger is off
 /// (<c>AzureWebJobs.ProcessImage.Disabled</c>): this measures the upload through the host, not the push to Cloudinary that follows it.
 /// </summary>
 public static class Upload
@@ -85,6 +86,16 @@ public static class Upload
             burst_seconds = Bench.Round(memory.Seconds, 2),
             second_burst_idle_rss_mib = Bench.Round(memory.IdleAgain / 1048576.0),
             second_burst_rss_growth_mib = Bench.Round((memory.PeakAgain - memory.IdleAgain) / 1048576.0),
+            host_idle_rss_mib = Bench.Round(memory.HostIdle / 1048576.0),
+            host_rss_growth_mib = Bench.Round((memory.HostPeak - memory.HostIdle) / 1048576.0),
+            host_burst_heap_growth_mib = Bench.Round(memory.HostBurstHeapGrowth / 1048576.0, 2),
+            // The worker's managed heap (bench/GcProbe): peaks over the heap a full GC left just before.
+            one_upload_heap_growth_mib = Bench.Round(memory.OneUploadHeapGrowth / 1048576.0, 2),
+            burst_heap_growth_mib = Bench.Round(memory.BurstHeapGrowth / 1048576.0, 2),
+            allocated_per_upload_mib = Bench.Round(memory.AllocatedPerUpload / 1048576.0, 2),
+            heap_growth_first_burst_mib = Bench.Round(memory.HeapGrowthFirstBurst / 1048576.0, 2), // full GC before and after
+            heap_growth_second_burst_mib = Bench.Round(memory.HeapGrowthSecondBurst / 1048576.0, 2),
+            gc_committed_growth_after_mib = Bench.Round(memory.CommittedGrowthAfter / 1048576.0, 2),
         });
         return 0;
     }
