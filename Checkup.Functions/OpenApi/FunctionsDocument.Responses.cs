@@ -9,7 +9,7 @@ namespace Checkup.Functions.OpenApi;
 /// <summary>An operation's responses: its successes from [Responds], its problems from [Problem] and its policy.</summary>
 public static partial class FunctionsDocument
 {
-    private static JsonObject Responses(HttpFunction function, FunctionPolicy policy, bool jsonBody, FunctionSchemas schemas, ISet<string> codes)
+    private static JsonObject Responses(FunctionEntry function, FunctionPolicy policy, bool jsonBody, FunctionSchemas schemas, ISet<string> codes)
     {
         var responses = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
         foreach (var success in function.Method.GetCustomAttributes<RespondsAttribute>())

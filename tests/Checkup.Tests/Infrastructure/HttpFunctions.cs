@@ -36,8 +36,7 @@ public static class HttpFunctions
             }
 
             var name = function.GetProperty("name").GetString()!;
-            var definition = function.GetProperty("entryPoint").GetString()!;
-            var policy = FunctionPolicy.Read(FunctionPolicy.Method(definition));
+            var policy = FunctionCatalogue.Named(name).Policy;
             foreach (var method in trigger.GetProperty("methods").EnumerateArray())
             {
                 functions.Add(new HttpFunction(name, method.GetString()!.ToUpperInvariant(), "/api/" + trigger.GetProperty("route").GetString()!.Trim('/'), policy.Access, policy.BodyLimit));
