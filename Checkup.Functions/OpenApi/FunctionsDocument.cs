@@ -81,7 +81,6 @@ public static partial class FunctionsDocument
         var about = method.GetCustomAttribute<OperationAttribute>();
         var tag = about?.Tag ?? "Undocumented";
         var policy = function.Policy;
-        var jsonBody = method.GetCustomAttribute<JsonBodyAttribute>();
         tags.Add(tag);
 
         var operation = new JsonObject
@@ -132,22 +131,22 @@ public static partial class FunctionsDocument
             operation["parameters"] = parameters;
         }
 
-        if (jsonBody is not null)
+        if (function.Body is JsonBodyAttribute jsonBody)
         {
             operation["requestBody"] = new JsonObject
             {
                 ["required"] = true,
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.Reference(jsonBody.Type) } },
+                ["content"] = new JsonObject { [jsonBody.MediaType] = new JsonObject { ["schema"] = schemas.Reference(jsonBody.Type) } },
             };
         }
-        else if (method.GetCustomAttribute<MultipartUploadAttribute>() is { } upload)
+        else if (function.Body is MultipartUploadAttribute upload)
         {
             operation["requestBody"] = new JsonObject
             {
                 ["required"] = true,
                 ["content"] = new JsonObject
                 {
-                    ["multipart/form-data"] = new JsonObject
+                    [upload.MediaType] = new JsonObject
                     {
                         ["schema"] = new JsonObject
                         {
@@ -163,7 +162,7 @@ public static partial class FunctionsDocument
             };
         }
 
-        operation["responses"] = Responses(function, policy, jsonBody is not null, schemas, codes);
+        operation["responses"] = Responses(function, policy, function.Body is JsonBodyAttribute, schemas, codes);
         if (policy.Access != Access.Anonymous)
         {
             operation["security"] = new JsonArray(new JsonObject { [BearerScheme] = new JsonArray() });

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Reflection;
+using Checkup.Functions.OpenApi;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Checkup.Functions.Worker;
@@ -11,6 +12,9 @@ namespace Checkup.Functions.Worker;
 public sealed record FunctionEntry(string Name, string Route, IReadOnlyList<string> Methods, MethodInfo Method)
 {
     public FunctionPolicy Policy { get; } = FunctionPolicy.Read(Method);
+
+    /// <summary>The body it reads, as it declares it for the document; null for none.</summary>
+    public RequestBodyAttribute? Body { get; } = Method.GetCustomAttribute<RequestBodyAttribute>();
 }
 
 /// <summary>
