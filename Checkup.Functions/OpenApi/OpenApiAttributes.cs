@@ -97,3 +97,13 @@ public sealed class ProblemAttribute(int status, string code, string description
 
     public string[] Headers { get; init; } = [];
 }
+
+/// <summary>
+/// <see cref="ProblemAttribute"/>s that several functions answer alike, listed once in a subclass (the draft save's and
+/// the submit's <c>FormStateProblems</c>): the document adds each to every function that carries the set.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public abstract class ProblemSetAttribute : Attribute
+{
+    public abstract IReadOnlyList<ProblemAttribute> Problems { get; }
+}
