@@ -21,7 +21,7 @@ public sealed class OpenApiFunctions(IOptions<JsonOptions> json)
     [Responds(StatusCodes.Status200OK, typeof(object), "The OpenAPI document.")]
     public IResult Document([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request)
     {
-        _document ??= JsonSerializer.SerializeToUtf8Bytes(FunctionsDocument.Build(typeof(OpenApiFunctions).Assembly, json.Value.SerializerOptions));
+        _document ??= JsonSerializer.SerializeToUtf8Bytes(FunctionsDocument.Build(json.Value.SerializerOptions));
         return TypedResults.Bytes(_document, "application/json; charset=utf-8");
     }
 

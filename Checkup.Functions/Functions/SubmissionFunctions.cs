@@ -34,17 +34,10 @@ public sealed class SubmissionFunctions(SubmissionStore store)
     [HeaderParameter("If-Match", "the ETag this form state was edited from; without it the save is unconditional")]
     [JsonBody(typeof(FormState))]
     [Responds(StatusCodes.Status200OK, typeof(Submission), "Saved.", Headers = ["ETag"])]
-    [Problem(StatusCodes.Status400BadRequest, "bad_request", "The form state cannot be stored: more than 3 projects, out of slot order, or text over its length limit ('errors' names the fields).")]
-    [Problem(StatusCodes.Status404NotFound, "submission_not_found", "No submission yet: start one with POST /api/submission.")]
-    [Problem(StatusCodes.Status409Conflict, "submitted", "The submission has been submitted and can no longer change (an identical repeat of the submit is still answered 200).")]
-    [Problem(StatusCodes.Status409Conflict, "deadline_passed", "The deadline has passed: nothing can be started, saved or submitted; reading still works.")]
-    [Problem(StatusCodes.Status412PreconditionFailed, "version_mismatch", "If-Match named another version; 'current' is the server's copy, its ETag in the header.", Schema = typeof(VersionMismatchProblem), Headers = ["ETag"])]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "image_not_owned", "An attached image is not one you uploaded ('errors' names the field).")]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "validation_failed", "The submission is incomplete: every project needs a name, a description, your role and a stored image ('errors' names the fields).")]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "image_not_ready", "An attached image is not stored yet: wait, or upload a failed one again ('errors' names the field).")]
+    [FormStateProblems]
     public async Task<IResult> SaveDraft(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "submission/draft")] HttpRequest request, CancellationToken ct) =>
-        await SubmissionsApi.SaveDraft(await request.JsonBodyAsync<FormState>(ct), request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch : null,
+        await SubmissionsApi.SaveDraft(await request.JsonBodyAsync<FormState>(ct), request.IfMatch(),
             request.HttpContext.User, store, request.HttpContext.Response, ct);
 
     [Function("Submit")]
@@ -54,16 +47,9 @@ public sealed class SubmissionFunctions(SubmissionStore store)
     [HeaderParameter("If-Match", "the ETag this form state was edited from; without it the submit is unconditional")]
     [JsonBody(typeof(FormState))]
     [Responds(StatusCodes.Status200OK, typeof(Submission), "Submitted (or an identical repeat).", Headers = ["ETag"])]
-    [Problem(StatusCodes.Status400BadRequest, "bad_request", "The form state cannot be stored: more than 3 projects, out of slot order, or text over its length limit ('errors' names the fields).")]
-    [Problem(StatusCodes.Status404NotFound, "submission_not_found", "No submission yet: start one with POST /api/submission.")]
-    [Problem(StatusCodes.Status409Conflict, "submitted", "The submission has been submitted and can no longer change (an identical repeat of the submit is still answered 200).")]
-    [Problem(StatusCodes.Status409Conflict, "deadline_passed", "The deadline has passed: nothing can be started, saved or submitted; reading still works.")]
-    [Problem(StatusCodes.Status412PreconditionFailed, "version_mismatch", "If-Match named another version; 'current' is the server's copy, its ETag in the header.", Schema = typeof(VersionMismatchProblem), Headers = ["ETag"])]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "image_not_owned", "An attached image is not one you uploaded ('errors' names the field).")]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "validation_failed", "The submission is incomplete: every project needs a name, a description, your role and a stored image ('errors' names the fields).")]
-    [Problem(StatusCodes.Status422UnprocessableEntity, "image_not_ready", "An attached image is not stored yet: wait, or upload a failed one again ('errors' names the field).")]
+    [FormStateProblems]
     public async Task<IResult> Submit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "submission/submit")] HttpRequest request, CancellationToken ct) =>
-        await SubmissionsApi.Submit(await request.JsonBodyAsync<FormState>(ct), request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch : null,
+        await SubmissionsApi.Submit(await request.JsonBodyAsync<FormState>(ct), request.IfMatch(),
             request.HttpContext.User, store, request.HttpContext.Response, ct);
 }

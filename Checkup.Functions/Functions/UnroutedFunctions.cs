@@ -1,4 +1,3 @@
-using System.Reflection;
 using Checkup.Functions.OpenApi;
 using Checkup.Functions.Problems;
 using Checkup.Functions.Worker;
@@ -37,14 +36,10 @@ public sealed class UnroutedFunctions
             $"This address does not accept {request.Method}; it accepts {string.Join(", ", allowed)}.");
     }
 
-    /// <summary>The other HTTP functions' routes and methods, read from their triggers (as the Worker SDK writes functions.metadata).</summary>
-    private static readonly Lazy<FunctionRoute[]> Routes = new(() => typeof(UnroutedFunctions).Assembly.GetTypes()
-        .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-        .Where(m => m.GetCustomAttribute<FunctionAttribute>()?.Name is { } name && name != Name)
-        .SelectMany(m => m.GetParameters())
-        .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>())
-        .OfType<HttpTriggerAttribute>()
-        .Select(t => new FunctionRoute(TemplateParser.Parse("api/" + t.Route), t.Methods?.Select(m => m.ToUpperInvariant()).ToArray() ?? []))
+    /// <summary>The other HTTP functions' routes and methods.</summary>
+    private static readonly Lazy<FunctionRoute[]> Routes = new(() => FunctionCatalogue.Http
+        .Where(f => f.Name != Name)
+        .Select(f => new FunctionRoute(TemplateParser.Parse(FunctionsDocument.RoutePrefix + "/" + f.Route), f.Methods.Select(m => m.ToUpperInvariant()).ToArray()))
         .ToArray());
 
     private sealed record FunctionRoute(RouteTemplate Template, string[] Methods)

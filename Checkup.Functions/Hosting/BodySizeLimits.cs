@@ -2,9 +2,6 @@ using Checkup.Functions.Problems;
 
 namespace Checkup.Functions.Hosting;
 
-/// <summary>A function's request body limit.</summary>
-public sealed record BodySizeLimit(long Bytes);
-
 /// <summary>
 /// Enforces a function's <see cref="Worker.BodyLimitAttribute"/> with a 413 problem+json: a declared Content-Length over
 /// the limit is refused before anything is read; a body without one (chunked) is counted and cut off when it passes the limit.
@@ -14,12 +11,11 @@ public static class BodySizeLimits
     /// <summary>Runs <paramref name="next"/> with the body limited to <paramref name="bytes"/>, or answers 413 without running it.</summary>
     public static async Task EnforceAsync(HttpContext context, long bytes, Func<Task> next)
     {
-        var limit = new BodySizeLimit(bytes);
         if (context.Request.ContentLength is { } declared)
         {
-            if (declared > limit.Bytes)
+            if (declared > bytes)
             {
-                await TooLargeAsync(context, limit);
+                await TooLargeAsync(context, bytes);
                 return;
             }
 
@@ -29,22 +25,22 @@ public static class BodySizeLimits
             return;
         }
 
-        var body = new LimitedReadStream(context.Request.Body, limit.Bytes);
+        var body = new LimitedReadStream(context.Request.Body, bytes);
         context.Request.Body = body;
         await next();
         if (body.Exceeded && !context.Response.HasStarted)
         {
             // The binder may treat the read failure as a dropped connection and answer nothing: answer properly.
             context.Response.Clear();
-            await TooLargeAsync(context, limit);
+            await TooLargeAsync(context, bytes);
         }
     }
 
-    private static Task TooLargeAsync(HttpContext context, BodySizeLimit limit)
+    private static Task TooLargeAsync(HttpContext context, long bytes)
     {
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         var problem = Problem.Details(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Request body too large",
-            $"This endpoint accepts at most {limit.Bytes} bytes of body.");
+            $"This endpoint accepts at most {bytes} bytes of body.");
         return context.RequestServices.GetRequiredService<IProblemDetailsService>()
             .TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
     }

@@ -9,7 +9,7 @@ namespace Checkup.Functions.OpenApi;
 /// <summary>An operation's responses: its successes from [Responds], its problems from [Problem] and its policy.</summary>
 public static partial class FunctionsDocument
 {
-    private static JsonObject Responses(HttpFunction function, FunctionPolicy policy, bool jsonBody, FunctionSchemas schemas, ISet<string> codes)
+    private static JsonObject Responses(FunctionEntry function, FunctionPolicy policy, bool jsonBody, FunctionSchemas schemas, ISet<string> codes)
     {
         var responses = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
         foreach (var success in function.Method.GetCustomAttributes<RespondsAttribute>())
@@ -35,6 +35,7 @@ public static partial class FunctionsDocument
         // Where the function and its middleware answer the same code (the upload's own 429 and the write limit's), one
         // entry says both.
         var problems = function.Method.GetCustomAttributes<ProblemAttribute>()
+            .Concat(function.Method.GetCustomAttributes<ProblemSetAttribute>().SelectMany(set => set.Problems))
             .Select(p => new DocumentedProblem(p.Status, p.Code, p.Description, p.Schema, p.Headers))
             .Concat(ProblemResponses.FromPolicy(policy, jsonBody))
             .GroupBy(p => (p.Status, p.Code))

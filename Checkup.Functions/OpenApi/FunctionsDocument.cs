@@ -3,14 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Checkup.Functions.Worker;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Checkup.Functions.OpenApi;
 
 /// <summary>
-/// The OpenAPI 3.1 document of the HTTP functions, generated from the functions themselves: each <c>[Function]</c> with
-/// an <c>[HttpTrigger]</c> is an operation (its route and methods from the trigger, its security and middleware answers
-/// from its policy attributes, the rest from the attributes in <see cref="OperationAttribute"/>'s file).
+/// The OpenAPI 3.1 document of the HTTP functions, generated from the functions themselves: each function of the
+/// <see cref="FunctionCatalogue"/> is an operation (its route and methods from the trigger, its security and middleware
+/// answers from its policy attributes, the rest from the attributes in <see cref="OperationAttribute"/>'s file).
 /// </summary>
 public static partial class FunctionsDocument
 {
@@ -19,28 +18,13 @@ public static partial class FunctionsDocument
     /// <summary>host.json's <c>extensions.http.routePrefix</c>.</summary>
     public const string RoutePrefix = "api";
 
-    /// <summary>An HTTP function as its trigger and attributes declare it.</summary>
-    public sealed record HttpFunction(string Name, MethodInfo Method, string Route, string[] Methods);
-
-    public static IEnumerable<HttpFunction> HttpFunctions(Assembly assembly) =>
-        from type in assembly.GetTypes()
-        from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
-        let function = method.GetCustomAttribute<FunctionAttribute>()
-        let trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(t => t is not null)
-        where function is not null && trigger is not null
-        orderby trigger.Route, function.Name
-        select new HttpFunction(function.Name, method, trigger.Route ?? function.Name, trigger.Methods ?? AnyMethod);
-
-    /// <summary>A trigger that names no methods answers them all.</summary>
-    private static readonly string[] AnyMethod = ["get", "post", "put", "patch", "delete", "head", "options"];
-
-    public static JsonObject Build(Assembly assembly, JsonSerializerOptions wire)
+    public static JsonObject Build(JsonSerializerOptions wire)
     {
         var schemas = new FunctionSchemas(wire);
         var paths = new JsonObject();
         var codes = new SortedSet<string>(StringComparer.Ordinal);
         var tags = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var function in HttpFunctions(assembly))
+        foreach (var function in FunctionCatalogue.Http)
         {
             var operation = Operation(function, schemas, codes, tags);
             var path = "/" + RoutePrefix + "/" + RouteParameter().Replace(function.Route, "{${name}}");
@@ -89,15 +73,14 @@ public static partial class FunctionsDocument
         };
     }
 
-    private static JsonObject Operation(HttpFunction function, FunctionSchemas schemas, ISet<string> codes, ISet<string> tags)
+    private static JsonObject Operation(FunctionEntry function, FunctionSchemas schemas, ISet<string> codes, ISet<string> tags)
     {
         var method = function.Method;
         // A function without [Operation] or [Responds] is still listed, without a summary or a success: the document's
         // test names it, while the document goes on serving everything else.
         var about = method.GetCustomAttribute<OperationAttribute>();
         var tag = about?.Tag ?? "Undocumented";
-        var policy = FunctionPolicy.Read(method);
-        var jsonBody = method.GetCustomAttribute<JsonBodyAttribute>();
+        var policy = function.Policy;
         tags.Add(tag);
 
         var operation = new JsonObject
@@ -148,22 +131,22 @@ public static partial class FunctionsDocument
             operation["parameters"] = parameters;
         }
 
-        if (jsonBody is not null)
+        if (function.Body is JsonBodyAttribute jsonBody)
         {
             operation["requestBody"] = new JsonObject
             {
                 ["required"] = true,
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.Reference(jsonBody.Type) } },
+                ["content"] = new JsonObject { [jsonBody.MediaType] = new JsonObject { ["schema"] = schemas.Reference(jsonBody.Type) } },
             };
         }
-        else if (method.GetCustomAttribute<MultipartUploadAttribute>() is { } upload)
+        else if (function.Body is MultipartUploadAttribute upload)
         {
             operation["requestBody"] = new JsonObject
             {
                 ["required"] = true,
                 ["content"] = new JsonObject
                 {
-                    ["multipart/form-data"] = new JsonObject
+                    [upload.MediaType] = new JsonObject
                     {
                         ["schema"] = new JsonObject
                         {
@@ -179,7 +162,7 @@ public static partial class FunctionsDocument
             };
         }
 
-        operation["responses"] = Responses(function, policy, jsonBody is not null, schemas, codes);
+        operation["responses"] = Responses(function, policy, function.Body is JsonBodyAttribute, schemas, codes);
         if (policy.Access != Access.Anonymous)
         {
             operation["security"] = new JsonArray(new JsonObject { [BearerScheme] = new JsonArray() });

@@ -37,16 +37,23 @@ public sealed class HeaderParameterAttribute(string name, string description) : 
     public string Description => description;
 }
 
+/// <summary>The body a function reads, by its media type: one at most (<see cref="JsonBodyAttribute"/> or <see cref="MultipartUploadAttribute"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public abstract class RequestBodyAttribute(string mediaType) : Attribute
+{
+    public string MediaType => mediaType;
+}
+
 /// <summary>The request body is JSON of <see cref="Type"/> (read by <c>JsonBodyAsync</c>: 400 and 415 come with it).</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class JsonBodyAttribute(Type type) : Attribute
+public sealed class JsonBodyAttribute(Type type) : RequestBodyAttribute("application/json")
 {
     public Type Type => type;
 }
 
 /// <summary>The request body is <c>multipart/form-data</c> with one file in the part named <see cref="Field"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class MultipartUploadAttribute(string part, string description) : Attribute
+public sealed class MultipartUploadAttribute(string part, string description) : RequestBodyAttribute("multipart/form-data")
 {
     public string Field => part;
 
@@ -89,4 +96,14 @@ public sealed class ProblemAttribute(int status, string code, string description
     public Type? Schema { get; init; }
 
     public string[] Headers { get; init; } = [];
+}
+
+/// <summary>
+/// <see cref="ProblemAttribute"/>s that several functions answer alike, listed once in a subclass (the draft save's and
+/// the submit's <c>FormStateProblems</c>): the document adds each to every function that carries the set.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public abstract class ProblemSetAttribute : Attribute
+{
+    public abstract IReadOnlyList<ProblemAttribute> Problems { get; }
 }

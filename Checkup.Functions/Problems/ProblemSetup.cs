@@ -21,7 +21,7 @@ public static class ProblemSetup
                 problem.Status = bad.StatusCode;
                 context.HttpContext.Response.StatusCode = bad.StatusCode;
                 problem.Detail = bad.InnerException is JsonException json ? JsonDetail(json)
-                    : MissingBody(bad) ? "This request needs a JSON body (the form state as an object); it was empty or null."
+                    : bad is Worker.MissingBodyException ? "This request needs a JSON body (the form state as an object); it was empty or null."
                     : bad.Message;
             }
 
@@ -49,14 +49,6 @@ public static class ProblemSetup
     /// connections): nothing was changed by the failed statement, and the same request can succeed later.
     /// </summary>
     private static bool DatabaseUnavailable(Exception e) => e is NpgsqlException { IsTransient: true };
-
-    /// <summary>
-    /// The binder's words for an empty body name .NET parameters ("Implicit body inferred for parameter 'form' but no body
-    /// was provided"); the framework gives no other sign of this case.
-    /// </summary>
-    private static bool MissingBody(BadHttpRequestException e) => e is Worker.MissingBodyException ||
-        e.InnerException is null && e.StatusCode == StatusCodes.Status400BadRequest &&
-        e.Message.Contains("no body was provided", StringComparison.Ordinal);
 
     /// <summary>What a client that retries should wait before it does.</summary>
     private const int DatabaseRetryAfterSeconds = 5;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 
@@ -34,19 +33,7 @@ public enum Access
 /// <summary>What the HTTP middleware enforces for one function, read once from its method's attributes.</summary>
 public sealed record FunctionPolicy(Access Access, bool WriteLimited, long? BodyLimit)
 {
-    private static readonly ConcurrentDictionary<string, FunctionPolicy> ByFunctionId = new();
-
-    public static FunctionPolicy For(FunctionContext context) =>
-        ByFunctionId.GetOrAdd(context.FunctionId, static (_, definition) => Read(definition), context.FunctionDefinition);
-
-    /// <summary>The method behind a function's entry point ("Namespace.Type.Method"), in this assembly.</summary>
-    public static MethodInfo Method(string entryPoint)
-    {
-        var split = entryPoint.LastIndexOf('.');
-        var type = typeof(FunctionPolicy).Assembly.GetType(entryPoint[..split], throwOnError: true)!;
-        return type.GetMethod(entryPoint[(split + 1)..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
-               ?? throw new InvalidOperationException($"No method {entryPoint}.");
-    }
+    public static FunctionPolicy For(FunctionContext context) => FunctionCatalogue.Named(context.FunctionDefinition.Name).Policy;
 
     public static FunctionPolicy Read(MethodInfo method)
     {
@@ -55,6 +42,4 @@ public sealed record FunctionPolicy(Access Access, bool WriteLimited, long? Body
             : Access.User;
         return new FunctionPolicy(access, method.IsDefined(typeof(WriteLimitedAttribute)), method.GetCustomAttribute<BodyLimitAttribute>()?.Bytes);
     }
-
-    private static FunctionPolicy Read(FunctionDefinition definition) => Read(Method(definition.EntryPoint));
 }

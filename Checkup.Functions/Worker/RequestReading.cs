@@ -14,6 +14,10 @@ internal static class RequestReading
     public static string? Query(this HttpRequest request, string name) =>
         request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
 
+    /// <summary>The If-Match header as the binder read it into a string: absent or empty is null (the write is unconditional).</summary>
+    public static string? IfMatch(this HttpRequest request) =>
+        request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch : null;
+
     /// <summary>The JSON body as <typeparamref name="T"/>: 415 for another media type, 400 for none, invalid JSON or the wrong shape.</summary>
     public static async Task<T> JsonBodyAsync<T>(this HttpRequest request, CancellationToken ct) where T : class
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
+using Checkup.Tests.Infrastructure;
 
 namespace FunctionsHost.Tests;
 

@@ -1,4 +1,5 @@
 using Checkup.Core.Auth;
+using Checkup.Core.People;
 
 namespace Checkup.Tests.Infrastructure;
 
@@ -84,4 +85,11 @@ public static class Users
 {
     /// <summary>A user id no other test uses.</summary>
     public static string New(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}";
+
+    /// <summary>A user id no other test uses, as long as a 'sub' may be: <see cref="PersonId.MaxUtf8Bytes"/> UTF-8 bytes, two-byte characters included.</summary>
+    public static string Longest()
+    {
+        var unique = Guid.NewGuid().ToString("N") + "x";
+        return unique + new string('é', (PersonId.MaxUtf8Bytes - unique.Length) / 2);
+    }
 }

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Checkup.Core;
 using Checkup.Core.Storage;
 using Checkup.Core.Auth;
-using FunctionsHost.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

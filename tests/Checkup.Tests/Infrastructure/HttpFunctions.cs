@@ -3,8 +3,11 @@ using Checkup.Functions.Worker;
 
 namespace Checkup.Tests.Infrastructure;
 
-/// <summary>An HTTP function of the build, as a client reaches it: method, "/api/..." route and what it requires.</summary>
-public sealed record HttpFunction(string Name, string Method, string Pattern, Access Access, long? BodyLimit)
+/// <summary>
+/// An HTTP function of the build, as a client reaches it: method, "/api/..." route, what it requires, and the media types
+/// of the body it reads (as it declares them for the document, so a new function with a body is attacked with one).
+/// </summary>
+public sealed record HttpFunction(string Name, string Method, string Pattern, Access Access, IReadOnlyList<string> Accepts)
 {
     public string Key => $"{Method} {Pattern}";
     public bool AllowsAnonymous => Access == Access.Anonymous;
@@ -12,12 +15,6 @@ public sealed record HttpFunction(string Name, string Method, string Pattern, Ac
 
     /// <summary>The catch-all for what no other function takes (404/405 problems, CORS preflights): not an endpoint of the API itself.</summary>
     public bool IsFallback => Name == Checkup.Functions.Functions.UnroutedFunctions.Name;
-
-    /// <summary>
-    /// The body it reads: JSON for the functions with a body limit (drafts, submit), multipart for the upload. Read from
-    /// what the functions declare, so a new function with a body is attacked with one.
-    /// </summary>
-    public IReadOnlyList<string> Accepts => Name == "Images" ? ["multipart/form-data"] : BodyLimit is not null ? ["application/json"] : [];
 }
 
 public static class HttpFunctions
@@ -36,11 +33,11 @@ public static class HttpFunctions
             }
 
             var name = function.GetProperty("name").GetString()!;
-            var definition = function.GetProperty("entryPoint").GetString()!;
-            var policy = FunctionPolicy.Read(FunctionPolicy.Method(definition));
+            var declared = FunctionCatalogue.Named(name);
+            IReadOnlyList<string> accepts = declared.Body is { } body ? [body.MediaType] : [];
             foreach (var method in trigger.GetProperty("methods").EnumerateArray())
             {
-                functions.Add(new HttpFunction(name, method.GetString()!.ToUpperInvariant(), "/api/" + trigger.GetProperty("route").GetString()!.Trim('/'), policy.Access, policy.BodyLimit));
+                functions.Add(new HttpFunction(name, method.GetString()!.ToUpperInvariant(), "/api/" + trigger.GetProperty("route").GetString()!.Trim('/'), declared.Policy.Access, accepts));
             }
         }
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Checkup.Core;
 using Checkup.Tests.Infrastructure;
-using FunctionsHost.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -19,28 +19,23 @@ internal static partial class OpenApiFacts
     /// <summary>An HTTP function of the build as the host indexes it, with the method behind it.</summary>
     public sealed record Indexed(string Name, string Path, string[] Methods, MethodInfo Method)
     {
-        public FunctionPolicy Policy => FunctionPolicy.Read(Method);
+        public FunctionPolicy Policy => FunctionCatalogue.Named(Name).Policy;
     }
 
-    public static List<Indexed> HttpFunctions()
-    {
-        var assembly = typeof(FunctionPolicy).Assembly;
-        return JsonDocument.Parse(File.ReadAllText(Path.Combine(HostedApp.WorkerRoot, "functions.metadata"))).RootElement.EnumerateArray()
+    public static List<Indexed> HttpFunctions() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(HostedApp.WorkerRoot, "functions.metadata"))).RootElement.EnumerateArray()
             .Select(f => (Function: f, Trigger: f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal))))
             .Where(f => f.Trigger.GetProperty("type").GetString() == "httpTrigger")
             .Select(f =>
             {
-                var entryPoint = f.Function.GetProperty("entryPoint").GetString()!;
-                var split = entryPoint.LastIndexOf('.');
-                var method = assembly.GetType(entryPoint[..split], throwOnError: true)!.GetMethod(entryPoint[(split + 1)..])!;
+                var name = f.Function.GetProperty("name").GetString()!;
                 return new Indexed(
-                    f.Function.GetProperty("name").GetString()!,
+                    name,
                     "/api/" + RouteParameter().Replace(f.Trigger.GetProperty("route").GetString()!, "{$1}"),
                     f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).ToArray(),
-                    method);
+                    FunctionCatalogue.Named(name).Method);
             })
             .ToList();
-    }
 
     public static async Task<JsonElement> DocumentAsync(HostedApp app) =>
         JsonDocument.Parse(await app.CreateClient().GetStringAsync("/api/openapi.json")).RootElement;

@@ -3,11 +3,12 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace FunctionsHost.Tests;
+namespace Checkup.Tests.Infrastructure;
 
 /// <summary>
 /// A child process for a test: its output kept line by line (and echoed on failure), SIGTERM to stop it, and a
-/// disposal that kills it with all its children whatever happened.
+/// disposal that kills it with all its children whatever happened. The Functions host's tests and the app's tests start
+/// their hosts with it.
 /// </summary>
 public sealed class TestProcess : IAsyncDisposable
 {
