@@ -97,13 +97,6 @@ public sealed partial class ImageStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<ImageRow>(new CommandDefinition(sql, new { id, log }, cancellationToken: ct));
     }
 
-    public async Task AppendLogAsync(Guid id, string log, CancellationToken ct)
-    {
-        const string sql = "update images set log = log || @log::jsonb where id = @id";
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(sql, new { id, log }, cancellationToken: ct));
-    }
-
     /// <summary>
     /// An operator's retry: a fresh round of attempts, due now (it also takes back an operator's give-up). Only for
     /// images whose bytes are staged and not yet in Cloudinary; null when the image is in another state (or gone).

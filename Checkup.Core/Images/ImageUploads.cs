@@ -108,10 +108,14 @@ public sealed partial class ImageUploads(
     private async Task<UploadOutcome> FinishAsync(Guid id, StagedImage staged, UploadRequest request, CancellationToken ct)
     {
         ImageRow? image;
+        var traceId = CheckupTelemetry.TraceIdOf(request.Traceparent);
         try
         {
-            image = await store.MarkSavedLocallyAsync(id, staged,
-                ImageLog.Entries(clock, $"Stored {staged.Bytes} bytes ({staged.ContentType}, {staged.Width}x{staged.Height}, sha256 {staged.Sha256}) as staging blob {staged.BlobName}"), ct);
+            // The queueing is logged here, before the message exists: once it does, ProcessImage may lock the row for a
+            // whole Cloudinary push, and a write after the send would wait for it (or make the processor skip the image).
+            image = await store.MarkSavedLocallyAsync(id, staged, ImageLog.Entries(clock,
+                $"Stored {staged.Bytes} bytes ({staged.ContentType}, {staged.Width}x{staged.Height}, sha256 {staged.Sha256}) as staging blob {staged.BlobName}",
+                $"Queueing for Cloudinary (trace {traceId ?? "none"})"), ct);
         }
         catch (NpgsqlException e) when (e.IsTransient)
         {
@@ -126,21 +130,19 @@ public sealed partial class ImageUploads(
             return new UploadOutcome.Unavailable(id, "The upload took too long and was given up; upload the image again.");
         }
 
-        var traceId = CheckupTelemetry.TraceIdOf(request.Traceparent);
         try
         {
             await queue.EnqueueAsync(id, request.Traceparent, ct);
-            // The log entry and the answer's row in one round trip; the queue consumer may have moved the row on.
-            return new UploadOutcome.Created(await store.AppendLogReturningAsync(id, ImageLog.Entries(clock, $"Queued for Cloudinary (trace {traceId ?? "none"})"), ct) ?? image);
+            return new UploadOutcome.Created(image); // saved-locally: the answer does not wait for the push
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The bytes are safe and the row says saved-locally: the cleanup re-queues images that make no progress.
+            // No message exists, so nothing else holds the row.
             logger.LogWarning(e, "Image {ImageId} is stored but could not be queued; the cleanup will queue it", id);
-            await store.AppendLogAsync(id, ImageLog.Entries(clock, "Queueing failed; the cleanup will queue it: " + e.Message), CancellationToken.None);
+            return new UploadOutcome.Created(await store.AppendLogReturningAsync(id,
+                ImageLog.Entries(clock, "Queueing failed; the cleanup will queue it: " + e.Message), CancellationToken.None) ?? image);
         }
-
-        return new UploadOutcome.Created(await store.FindAsync(id, ct) ?? image);
     }
 
     private async Task<UploadOutcome> ReplayAsync(UploadRequest request, ReadOnlyMemory<byte> read, Stream file, CancellationToken ct) =>

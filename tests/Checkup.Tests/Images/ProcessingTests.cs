@@ -59,7 +59,7 @@ public sealed class ProcessingTests : IAsyncLifetime
         Assert.Collection(log,
             e => Assert.StartsWith("Upload started", e),
             e => Assert.StartsWith("Stored", e),
-            e => Assert.StartsWith("Queued for Cloudinary", e),
+            e => Assert.StartsWith("Queueing for Cloudinary", e),
             e => Assert.StartsWith($"Pushing to Cloudinary as checkup/{id} (attempt 1", e),
             e => Assert.StartsWith("Saved in Cloudinary", e),
             e => Assert.StartsWith("Staged copy deleted", e));
