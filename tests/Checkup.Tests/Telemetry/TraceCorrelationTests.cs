@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Checkup.Core.Images;
 using Checkup.Tests.Infrastructure;
 using Checkup.Functions.Telemetry;
@@ -61,6 +62,24 @@ public sealed class TraceCorrelationTests
         Assert.NotEqual(traceId, Operation(queueInvocation));
         // The worker's own gRPC stream to the host is not reported as a dependency.
         Assert.DoesNotContain(items, i => Name(i).Contains("FunctionRpc", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_upload_sent_without_a_traceparent_is_logged_and_queued_under_the_trace_the_host_started_for_it()
+    {
+        await using var pipeline = await ImagePipeline.StartAsync();
+
+        var upload = await ImagePipeline.UploadAsync(pipeline.Client(Users.New()), TestImages.Png()); // no traceparent
+        var imageId = (await ImagePipeline.Json(upload)).GetProperty("id").GetGuid();
+        var row = await pipeline.RowAsync(imageId);
+        var message = Assert.Single(await pipeline.TakeMessagesAsync());
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var queueing = Assert.Single(row.LogEntries(), e => e.Message.StartsWith("Queueing for Cloudinary", StringComparison.Ordinal)).Message;
+        var logged = Regex.Match(queueing, @"\(trace ([0-9a-f]{32})\)$");
+        Assert.True(logged.Success, queueing);
+        var queued = JsonNode.Parse(message.Body.ToString())!["traceparent"]!.GetValue<string>();
+        Assert.Equal(logged.Groups[1].Value, queued.Split('-')[1]); // ProcessImage continues the same trace
     }
 
     [Fact]

@@ -56,9 +56,21 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
         }
 
         var invocationId = Guid.NewGuid().ToString();
+        var request = Request(context, function, invocationId);
         context.Request.Headers[InvocationIdHeader] = invocationId;
+        // The worker's request continues the invocation's trace, as the Azure host's forwarder propagates its own
+        // activity: the caller's traceparent is replaced by the host's span under it (or a new trace without one).
+        context.Request.Headers.TraceParent = request.TraceContext.TraceParent;
+        if (string.IsNullOrEmpty(request.TraceContext.TraceState))
+        {
+            context.Request.Headers.Remove("tracestate");
+        }
+        else
+        {
+            context.Request.Headers.TraceState = request.TraceContext.TraceState;
+        }
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var invocation = invoker.InvokeAsync(worker, function, Request(context, function, invocationId),
+        var invocation = invoker.InvokeAsync(worker, function, request,
             "This function was programmatically called via the host APIs.", abandon.Token);
 
         var transformer = new InvocationTransformer(invocation);
@@ -89,16 +101,16 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, WorkerSupervisor 
     {
         var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id };
         // As the Azure host's request telemetry does, the invocation continues the caller's W3C trace (a span of its
-        // own under the caller's): the worker's invocation activity, and what the function starts, share its trace id.
-        if (ActivityContext.TryParse(context.Request.Headers.TraceParent.ToString(), context.Request.Headers.TraceState.ToString(), isRemote: true, out var caller))
+        // own under the caller's), or starts one, sampled in, when the caller sent none: the worker's invocation
+        // activity, and what the function starts, share its trace id.
+        var hasCaller = ActivityContext.TryParse(context.Request.Headers.TraceParent.ToString(), context.Request.Headers.TraceState.ToString(), isRemote: true, out var caller);
+        request.TraceContext = new RpcTraceContext
         {
-            var flags = caller.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00";
-            request.TraceContext = new RpcTraceContext
-            {
-                TraceParent = $"00-{caller.TraceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}",
-                TraceState = caller.TraceState ?? "",
-            };
-        }
+            TraceParent = hasCaller
+                ? $"00-{caller.TraceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{(caller.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}"
+                : $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01",
+            TraceState = hasCaller ? caller.TraceState ?? "" : "",
+        };
 
         var http = new RpcHttp
         {
