@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using Checkup.Tests.Infrastructure;
 
 namespace Checkup.Chaos;
 
@@ -13,7 +13,7 @@ namespace Checkup.Chaos;
 /// is killed by the next host as it starts (tools/FunctionsHost README). A host that exits by itself is started
 /// again too. Every host's output, the worker's logs included, goes to host.log with the kills marked.
 /// </summary>
-public sealed partial class FunctionsHostProcess : IAsyncDisposable
+public sealed class FunctionsHostProcess : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(90);
     private readonly string _hostDll;
@@ -248,15 +248,15 @@ public sealed partial class FunctionsHostProcess : IAsyncDisposable
                 _cleanupSummary = "";
                 _cleanupsExecuted++;
             }
-            else if (WorkerStarted().IsMatch(line))
+            else if (HostLines.WorkerStarted().IsMatch(line))
             {
                 WorkerStarts++;
             }
-            else if (WorkerInitialized().Match(line) is { Success: true } initialized && generation == _generation)
+            else if (HostLines.WorkerInitialized().Match(line) is { Success: true } initialized && generation == _generation)
             {
                 _readyWorker = int.Parse(initialized.Groups[1].Value, CultureInfo.InvariantCulture);
             }
-            else if (WorkerGone().Match(line) is { Success: true } gone)
+            else if (HostLines.WorkerGone().Match(line) is { Success: true } gone)
             {
                 WorkerExits++;
                 if (generation == _generation && _readyWorker == int.Parse(gone.Groups[1].Value, CultureInfo.InvariantCulture))
@@ -334,13 +334,4 @@ public sealed partial class FunctionsHostProcess : IAsyncDisposable
         _process?.Dispose();
         _admin.Dispose();
     }
-
-    [GeneratedRegex(@"Worker process started \(pid (\d+)")]
-    private static partial Regex WorkerStarted();
-
-    [GeneratedRegex(@"Worker process (\d+) initialized")]
-    private static partial Regex WorkerInitialized();
-
-    [GeneratedRegex(@"Worker process (\d+) (exited with code|closed its stream)")]
-    private static partial Regex WorkerGone();
 }

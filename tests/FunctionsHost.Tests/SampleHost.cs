@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Checkup.Tests.Infrastructure;
 
@@ -50,7 +49,7 @@ public sealed class SampleSettings
 }
 
 /// <summary>The local Functions host running the sample worker, as a separate process on a free port.</summary>
-public sealed partial class SampleHost : IAsyncDisposable
+public sealed class SampleHost : IAsyncDisposable
 {
     private SampleHost(TestProcess process, Uri baseAddress)
     {
@@ -71,8 +70,8 @@ public sealed partial class SampleHost : IAsyncDisposable
         var process = TestProcess.Start(Paths.Dotnet, [Paths.HostDll, "--script-root", Paths.SampleRoot, "--port", "0"], settings.Values);
         try
         {
-            var listening = await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(120));
-            await process.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(180));
+            var listening = await process.WaitForLineAsync(HostLines.Listening(), TimeSpan.FromSeconds(120));
+            await process.WaitForLineAsync(HostLines.Functions(), TimeSpan.FromSeconds(180));
             return new SampleHost(process, new Uri(listening.Groups[1].Value));
         }
         catch
@@ -84,7 +83,7 @@ public sealed partial class SampleHost : IAsyncDisposable
 
     /// <summary>The pid of the nth worker process the host started (0: the first).</summary>
     public async Task<int> WorkerPidAsync(int nth = 0) =>
-        int.Parse((await Process.WaitForLineAsync(WorkerStartedLine(), TimeSpan.FromSeconds(60), nth)).Groups[1].Value);
+        int.Parse((await Process.WaitForLineAsync(HostLines.WorkerStarted(), TimeSpan.FromSeconds(60), nth)).Groups[1].Value);
 
     /// <summary>The host's peak resident memory so far (VmHWM), in bytes.</summary>
     public long PeakMemory()
@@ -101,14 +100,6 @@ public sealed partial class SampleHost : IAsyncDisposable
         await Process.DisposeAsync();
     }
 
-    [GeneratedRegex(@"Listening on (\S+)")]
-    private static partial Regex ListeningLine();
-
-    [GeneratedRegex(@"^Functions:")]
-    private static partial Regex FunctionsLine();
-
-    [GeneratedRegex(@"Worker process started \(pid (\d+)")]
-    private static partial Regex WorkerStartedLine();
 }
 
 /// <summary>What the sample's functions recorded (SampleWorker.Record), read from this test's results queue.</summary>

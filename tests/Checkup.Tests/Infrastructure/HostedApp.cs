@@ -107,8 +107,8 @@ public sealed partial class HostedApp : IAsyncDisposable
         Running.TryAdd(process, 0);
         try
         {
-            var listening = await process.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(120));
-            await process.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(180));
+            var listening = await process.WaitForLineAsync(HostLines.Listening(), TimeSpan.FromSeconds(120));
+            await process.WaitForLineAsync(HostLines.Functions(), TimeSpan.FromSeconds(180));
             var app = new HostedApp(process, new Uri(listening.Groups[1].Value.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)), settings);
             if (waitForStartupTasks)
             {
@@ -128,12 +128,9 @@ public sealed partial class HostedApp : IAsyncDisposable
     public static async Task<string> FirstWorkerFailureAsync(Dictionary<string, string?> settings)
     {
         await using var process = TestProcess.Start(Dotnet, [Built("tools/FunctionsHost/FunctionsHost.dll"), "--script-root", WorkerRoot, "--port", "0"], settings);
-        await process.WaitForLineAsync(WorkerFailedLine(), TimeSpan.FromSeconds(120));
+        await process.WaitForLineAsync(HostLines.WorkerFailed(), TimeSpan.FromSeconds(120));
         return process.Output;
     }
-
-    [GeneratedRegex(@"Worker start-up failed|Worker process \d+ (exited with code|closed its stream)")]
-    private static partial Regex WorkerFailedLine();
 
     /// <summary>The worker build the tests run: Checkup.Functions' output for this configuration.</summary>
     public static string WorkerRoot => Path.GetDirectoryName(Built("Checkup.Functions/Checkup.Functions.dll"))!;
@@ -271,11 +268,6 @@ public sealed partial class HostedApp : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(logs, Settings["AzureFunctionsWebHost__hostid"] + ".log"), Output);
     }
 
-    [GeneratedRegex(@"Listening on (\S+)")]
-    private static partial Regex ListeningLine();
-
-    [GeneratedRegex(@"^Functions:")]
-    private static partial Regex FunctionsLine();
 }
 
 /// <summary>One run of a function through the host: whether it succeeded, and what the host printed meanwhile (every line, without timestamps).</summary>

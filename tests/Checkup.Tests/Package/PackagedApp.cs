@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Checkup.Core;
 using Checkup.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +11,7 @@ namespace Checkup.Tests.Package;
 /// settings as environment variables, with its own container, queue and host id (<see cref="HostedApp.DefaultSettings"/>)
 /// and a Cloudinary stand-in.
 /// </summary>
-public sealed partial class PackagedApp : IAsyncDisposable
+public sealed class PackagedApp : IAsyncDisposable
 {
     private readonly TestProcess _host;
     private readonly ServiceProvider _services;
@@ -56,9 +55,9 @@ public sealed partial class PackagedApp : IAsyncDisposable
         var host = TestProcess.Start(Dotnet, [hostAssembly, "--script-root", scriptRoot, "--port", "0"], settings);
         try
         {
-            var listening = await host.WaitForLineAsync(ListeningLine(), TimeSpan.FromSeconds(120));
-            var worker = await host.WaitForLineAsync(WorkerStartedLine(), TimeSpan.FromSeconds(180));
-            await host.WaitForLineAsync(FunctionsLine(), TimeSpan.FromSeconds(180));
+            var listening = await host.WaitForLineAsync(HostLines.Listening(), TimeSpan.FromSeconds(120));
+            var worker = await host.WaitForLineAsync(HostLines.WorkerStarted(), TimeSpan.FromSeconds(180));
+            await host.WaitForLineAsync(HostLines.Functions(), TimeSpan.FromSeconds(180));
             var baseAddress = new Uri(listening.Groups[1].Value.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
             return new PackagedApp(host, baseAddress, cloudinary, int.Parse(worker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), settings);
         }
@@ -90,13 +89,4 @@ public sealed partial class PackagedApp : IAsyncDisposable
         await _services.DisposeAsync();
         await Cloudinary.DisposeAsync();
     }
-
-    [GeneratedRegex(@"Listening on (\S+)")]
-    private static partial Regex ListeningLine();
-
-    [GeneratedRegex(@"Worker process started \(pid (\d+)")]
-    private static partial Regex WorkerStartedLine();
-
-    [GeneratedRegex(@"^Functions:")]
-    private static partial Regex FunctionsLine();
 }
