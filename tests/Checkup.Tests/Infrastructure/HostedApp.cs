@@ -41,10 +41,16 @@ public sealed partial class HostedApp : IAsyncDisposable
         _process = process;
         BaseAddress = baseAddress;
         Settings = settings;
+        _services = CoreServicesFor(settings);
+    }
+
+    /// <summary>Checkup.Core's services on an app's settings (environment-variable names, <c>__</c> for sections).</summary>
+    internal static ServiceProvider CoreServicesFor(IEnumerable<KeyValuePair<string, string?>> settings)
+    {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Where(s => s.Value is not null).Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
             .Build();
-        _services = new ServiceCollection().AddLogging().AddCheckupCore(configuration).BuildServiceProvider();
+        return new ServiceCollection().AddLogging().AddCheckupCore(configuration).BuildServiceProvider();
     }
 
     public Uri BaseAddress { get; }

@@ -1,6 +1,4 @@
-using Checkup.Core;
 using Checkup.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Checkup.Tests.Package;
@@ -22,10 +20,7 @@ public sealed class PackagedApp : IAsyncDisposable
         BaseAddress = baseAddress;
         Cloudinary = cloudinary;
         WorkerProcessId = workerProcessId;
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Where(s => s.Value is not null).Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
-            .Build();
-        _services = new ServiceCollection().AddLogging().AddCheckupCore(configuration).BuildServiceProvider();
+        _services = HostedApp.CoreServicesFor(settings);
     }
 
     public Uri BaseAddress { get; }
