@@ -92,15 +92,19 @@ public sealed class ImagePipeline : IAsyncDisposable
         await Factory.Services.GetRequiredService<ImageStore>().FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no image {id}");
 
     /// <summary>The image's row once it has <paramref name="status"/>, or as it is when <paramref name="within"/> has passed.</summary>
-    public async Task<ImageRow> WaitForStatusAsync(Guid id, string status, TimeSpan within)
+    public Task<ImageRow> WaitForStatusAsync(Guid id, string status, TimeSpan within) => WaitForStatusAsync(Factory.Services, id, status, within);
+
+    /// <summary>The same, read through Checkup.Core's services of any app the tests start (hosted or packaged).</summary>
+    public static async Task<ImageRow> WaitForStatusAsync(IServiceProvider services, Guid id, string status, TimeSpan within)
     {
+        var store = services.GetRequiredService<ImageStore>();
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var row = await RowAsync(id);
-            if (row.Status == status || DateTime.UtcNow > deadline)
+            var row = await store.FindAsync(id, CancellationToken.None);
+            if (row?.Status == status || DateTime.UtcNow > deadline)
             {
-                return row;
+                return row ?? throw new InvalidOperationException($"no image {id}");
             }
 
             await Task.Delay(100);

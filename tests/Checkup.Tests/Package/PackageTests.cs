@@ -128,7 +128,7 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
         var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetGuid();
 
         // The upload's message goes through the real queue to ProcessImage, which the host triggers.
-        var row = await WaitForStatusAsync(app, id, ImageStatus.SavedInCloudinary);
+        var row = await ImagePipeline.WaitForStatusAsync(app.Services, id, ImageStatus.SavedInCloudinary, TimeSpan.FromSeconds(90));
         Assert.True(row.Status == ImageStatus.SavedInCloudinary, $"image {id} is {row.Status} ({row.Error})\n{app.Output}");
         Assert.NotNull(app.Cloudinary.Asset(CloudinaryClient.PublicIdFor(id)));
         // The row is written before the function returns; the host prints its line when it does.
@@ -173,21 +173,5 @@ public sealed class PackageTests(PublishedPackage package) : IClassFixture<Publi
         request.Headers.Authorization = new("Bearer", Tokens.Valid(owner));
         using var client = app.CreateClient();
         return await client.SendAsync(request);
-    }
-
-    private static async Task<ImageRow> WaitForStatusAsync(PackagedApp app, Guid id, string status)
-    {
-        var store = app.Services.GetRequiredService<ImageStore>();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var row = await store.FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no image {id}");
-            if (row.Status == status || DateTime.UtcNow > deadline)
-            {
-                return row;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -229,7 +229,7 @@ public sealed class WorkerImagePipelineTests
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
 
-        var row = await WaitForAsync(app, id, r => r.Status == ImageStatus.SavedInCloudinary);
+        var row = await ImagePipeline.WaitForStatusAsync(app.Services, id, ImageStatus.SavedInCloudinary, TimeSpan.FromSeconds(60));
         Assert.Null(row.Error);
         Assert.NotNull(cloudinary.Asset(Checkup.Core.Cloudinary.CloudinaryClient.PublicIdFor(id)));
         // The row is written before the function returns; the host prints its line when it does.
@@ -252,21 +252,5 @@ public sealed class WorkerImagePipelineTests
         var poisoned = Assert.Single((await app.Storage.PoisonQueue.PeekMessagesAsync(32)).Value);
         Assert.Contains("hello", Encoding.UTF8.GetString(Convert.FromBase64String(poisoned.Body.ToString())));
         Assert.Equal(5, app.Output.Split('\n').Count(l => l.Contains("Executed 'Functions.ProcessImage' (Failed", StringComparison.Ordinal))); // host.json maxDequeueCount
-    }
-
-    private static async Task<ImageRow> WaitForAsync(HostedApp app, Guid id, Func<ImageRow, bool> done)
-    {
-        var store = app.Services.GetRequiredService<ImageStore>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var row = await store.FindAsync(id, CancellationToken.None);
-            if (row is not null && done(row) || DateTime.UtcNow > deadline)
-            {
-                return row ?? throw new InvalidOperationException($"no image {id}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }
